@@ -1,0 +1,38 @@
+"""
+### Warehouse bootstrap
+
+Creates the warehouse schemas (`raw`, `quarantine`, `ops`, `staging`, `intermediate`,
+`service_quality`, `attestation`), the roles `loader`, `transformer` and `bi_reader` with least
+privilege, and applies pending versioned migrations to `raw` / `ops`. Idempotent: run it after
+every deployment; a run with nothing pending changes nothing.
+
+Connection: `warehouse`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from airflow.sdk import dag, task
+
+
+@dag(
+    schedule=None,
+    start_date=datetime(2024, 1, 1),
+    catchup=False,
+    doc_md=__doc__,
+    default_args={"owner": "data-platform", "retries": 2},
+    tags=["warehouse", "ops"],
+)
+def warehouse_bootstrap():
+    @task
+    def bootstrap() -> list[str]:
+        from service_quality.airflow_support import warehouse_dsn
+        from service_quality.warehouse.bootstrap import bootstrap as run_bootstrap
+
+        return [m.path.name for m in run_bootstrap(warehouse_dsn())]
+
+    bootstrap()
+
+
+warehouse_bootstrap()

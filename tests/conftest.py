@@ -1,0 +1,82 @@
+"""Shared fixtures: a real PostgreSQL for every test that needs one.
+
+The server is the one on 127.0.0.1:5432 when it answers (CI and developer machines have it),
+otherwise the embedded one. Each test session works in databases of its own, dropped at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from service_quality.warehouse.connection import WarehouseDsn
+
+
+def _reachable(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex((host, port)) == 0
+
+
+@pytest.fixture(scope="session")
+def pg_admin() -> WarehouseDsn:
+    """A superuser DSN to a real PostgreSQL server (database ``postgres``)."""
+    host = os.environ.get("SQW_TEST_PGHOST", "127.0.0.1")
+    port = int(os.environ.get("SQW_TEST_PGPORT", "5432"))
+    if _reachable(host, port):
+        return WarehouseDsn(host, port, os.environ.get("SQW_TEST_PGUSER", "postgres"), "", "postgres")
+    from service_quality.warehouse import embedded
+
+    return embedded.start().with_dbname("postgres")
+
+
+class DatabaseFactory:
+    """Creates throw-away databases on the test server and drops them at the end."""
+
+    def __init__(self, admin: WarehouseDsn) -> None:
+        self.admin = admin
+        self.created: list[str] = []
+
+    def create(self, prefix: str = "sqw_test") -> WarehouseDsn:
+        from psycopg import sql
+
+        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        with self.admin.connect(autocommit=True) as conn:
+            conn.execute(sql.SQL("create database {} template template0 encoding 'UTF8'").format(sql.Identifier(name)))
+        self.created.append(name)
+        return self.admin.with_dbname(name)
+
+    def drop_all(self) -> None:
+        from psycopg import sql
+
+        with self.admin.connect(autocommit=True) as conn:
+            for name in self.created:
+                conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+        self.created.clear()
+
+
+@pytest.fixture(scope="session")
+def databases(pg_admin: WarehouseDsn) -> Iterator[DatabaseFactory]:
+    factory = DatabaseFactory(pg_admin)
+    yield factory
+    factory.drop_all()
+
+
+@pytest.fixture()
+def empty_db(databases: DatabaseFactory) -> WarehouseDsn:
+    """A new, empty database."""
+    return databases.create()
+
+
+@pytest.fixture()
+def warehouse(databases: DatabaseFactory) -> WarehouseDsn:
+    """A new database, bootstrapped: schemas, roles, migrations."""
+    from service_quality.warehouse.bootstrap import bootstrap
+
+    dsn = databases.create()
+    bootstrap(dsn)
+    return dsn
