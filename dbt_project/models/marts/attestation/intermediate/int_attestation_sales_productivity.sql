@@ -1,0 +1,171 @@
+{{ config(materialized='table', schema='intermediate') }}
+
+-- Component sales_productivity, one row per (period, attestable employee): hours worked
+-- (sum of shifts, any store), revenue of the sales lines carrying the employee's code (any store),
+-- sales per hour, and the mid-rank percentile of sales per hour among peers:
+-- 100 * (L + 0.5 * E) / N, where the peers are the period's attestable employees with at least the
+-- minimum hours, the same role and the same primary-store format (the employee included),
+-- L = peers with lower sales per hour, E = peers with equal sales per hour (the employee included).
+-- A single peer (N = 1) gets 50. Points = the percentile.
+
+with
+
+eligibility as (
+
+    select * from {{ ref('int_attestation_eligibility') }}
+
+),
+
+shifts as (
+
+    select * from {{ ref('int_shifts') }}
+
+),
+
+sales_days as (
+
+    select * from {{ ref('int_employee_sales_days') }}
+
+),
+
+parameters as (
+
+    select * from {{ ref('int_attestation_parameters') }}
+
+),
+
+attestable as (
+
+    select *
+    from eligibility
+    where not is_short_tenure
+
+),
+
+hours as (
+
+    select
+        attestable.period_type,
+        attestable.period_label,
+        attestable.employee_code,
+        sum(shifts.hours_worked::numeric) as hours_worked
+    from attestable
+    inner join shifts
+        on
+            attestable.employee_code = shifts.employee_code
+            and shifts.work_date between attestable.period_start and attestable.period_end
+    group by attestable.period_type, attestable.period_label, attestable.employee_code
+
+),
+
+revenue as (
+
+    select
+        attestable.period_type,
+        attestable.period_label,
+        attestable.employee_code,
+        sum(sales_days.revenue::numeric) as revenue
+    from attestable
+    inner join sales_days
+        on
+            attestable.employee_code = sales_days.employee_code
+            and sales_days.sale_date between attestable.period_start and attestable.period_end
+    group by attestable.period_type, attestable.period_label, attestable.employee_code
+
+),
+
+observed as (
+
+    select
+        attestable.period_type,
+        attestable.period_label,
+        attestable.employee_code,
+        attestable.role,
+        attestable.store_format,
+        coalesce(hours.hours_worked, 0) as hours_worked,
+        coalesce(revenue.revenue, 0) as revenue,
+        coalesce(revenue.revenue, 0) / nullif(hours.hours_worked, 0) as sales_per_hour,
+        parameters.sales_productivity_min_hours as min_observations,
+        coalesce(hours.hours_worked, 0) >= parameters.sales_productivity_min_hours
+        and hours.hours_worked > 0 as meets_minimum
+    from attestable
+    left join hours
+        on
+            attestable.period_type = hours.period_type
+            and attestable.period_label = hours.period_label
+            and attestable.employee_code = hours.employee_code
+    left join revenue
+        on
+            attestable.period_type = revenue.period_type
+            and attestable.period_label = revenue.period_label
+            and attestable.employee_code = revenue.employee_code
+    left join parameters
+        on attestable.period_type = parameters.period_type
+
+),
+
+peers as (
+
+    select
+        period_type,
+        period_label,
+        employee_code,
+        count(*) over peer_group as peer_count,
+        (rank() over (peer_group order by sales_per_hour asc) - 1) as peers_lower,
+        count(*) over (
+            partition by period_type, period_label, role, store_format, sales_per_hour
+        ) as peers_equal
+    from observed
+    where meets_minimum
+    window peer_group as (partition by period_type, period_label, role, store_format)
+
+),
+
+final as (
+
+    select
+        observed.period_type,
+        observed.period_label,
+        observed.employee_code,
+        'sales_productivity'::text as component,
+        observed.hours_worked as n_observations,
+        observed.min_observations,
+        observed.meets_minimum,
+        observed.sales_per_hour as raw_value,
+        null::numeric as prior_value,
+        null::text as prior_source,
+        null::numeric as prior_strength,
+        null::numeric as shrunk_value,
+        100.0 * (peers.peers_lower + 0.5 * peers.peers_equal) / peers.peer_count as points,
+        {{ attestation_fmt('observed.hours_worked') }} || ' hours'
+        || case
+            when observed.sales_per_hour is not null
+                then
+                    ', revenue ' || {{ attestation_fmt('observed.revenue', 2) }}
+                    || ', ' || {{ attestation_fmt('observed.sales_per_hour', 2) }} || ' per hour'
+            else ''
+        end
+        || case
+            when peers.peer_count is not null
+                then
+                    ', ' || peers.peers_lower || ' of ' || peers.peer_count
+                    || ' peers lower, ' || peers.peers_equal || ' equal, percentile '
+                    || {{ attestation_fmt('100.0 * (peers.peers_lower + 0.5 * peers.peers_equal) / peers.peer_count') }}
+            else ''
+        end as observation_text,
+        'hours'::text as observation_unit,
+        observed.revenue,
+        observed.sales_per_hour,
+        peers.peer_count,
+        peers.peers_lower,
+        peers.peers_equal
+    from observed
+    left join peers
+        on
+            observed.period_type = peers.period_type
+            and observed.period_label = peers.period_label
+            and observed.employee_code = peers.employee_code
+
+)
+
+select * from final

@@ -1,0 +1,140 @@
+{{ config(materialized='table', schema='intermediate') }}
+
+-- Component service_audit, one row per (period, attestable employee): the employee's validated
+-- `service` visits with a score in the period (at any store), their mean visit score, and that mean
+-- shrunk toward the primary store's mean visit score in the period (the chain's when the store has
+-- no scored visit): (n * mean + m * prior) / (n + m). Points = the shrunk mean.
+
+with
+
+eligibility as (
+
+    select * from {{ ref('int_attestation_eligibility') }}
+
+),
+
+visits as (
+
+    select * from {{ ref('int_audit_visits_scored') }}
+
+),
+
+store_results as (
+
+    select * from {{ ref('int_attestation_store_results') }}
+
+),
+
+parameters as (
+
+    select * from {{ ref('int_attestation_parameters') }}
+
+),
+
+attestable as (
+
+    select *
+    from eligibility
+    where not is_short_tenure
+
+),
+
+scored_visits as (
+
+    select
+        employee_code,
+        visit_date,
+        visit_score_pct::numeric as visit_score_pct
+    from visits
+    where
+        is_validated
+        and scenario = 'service'
+        and visit_score_pct is not null
+        and employee_code is not null
+
+),
+
+observed as (
+
+    select
+        attestable.period_type,
+        attestable.period_label,
+        attestable.employee_code,
+        attestable.primary_store_code,
+        count(scored_visits.visit_score_pct) as n_observations,
+        avg(scored_visits.visit_score_pct) as raw_value
+    from attestable
+    left join scored_visits
+        on
+            attestable.employee_code = scored_visits.employee_code
+            and scored_visits.visit_date between attestable.period_start and attestable.period_end
+    group by
+        attestable.period_type,
+        attestable.period_label,
+        attestable.employee_code,
+        attestable.primary_store_code
+
+),
+
+with_prior as (
+
+    select
+        observed.*,
+        case
+            when store_results.service_visits > 0 then store_results.service_score_mean_pct
+            else store_results.chain_service_score_mean_pct
+        end as prior_value,
+        case when store_results.service_visits > 0 then 'store' else 'chain' end as prior_source,
+        parameters.service_audit_prior_strength as prior_strength,
+        parameters.service_audit_min_visits as min_observations
+    from observed
+    left join store_results
+        on
+            observed.period_type = store_results.period_type
+            and observed.period_label = store_results.period_label
+            and observed.primary_store_code = store_results.store_code
+    left join parameters
+        on observed.period_type = parameters.period_type
+
+),
+
+shrunk as (
+
+    select
+        *,
+        {{ attestation_shrunk('n_observations', 'raw_value', 'prior_value', 'prior_strength') }} as shrunk_value
+    from with_prior
+
+),
+
+final as (
+
+    select
+        period_type,
+        period_label,
+        employee_code,
+        'service_audit'::text as component,
+        n_observations::numeric as n_observations,
+        min_observations,
+        n_observations >= min_observations and raw_value is not null as meets_minimum,
+        raw_value,
+        prior_value,
+        prior_source,
+        prior_strength,
+        shrunk_value,
+        shrunk_value as points,
+        n_observations
+        || case when n_observations = 1 then ' visit' else ' visits' end
+        || case
+            when n_observations > 0
+                then
+                    ', mean ' || {{ attestation_fmt('raw_value') }} || ' %, adjusted '
+                    || {{ attestation_fmt('shrunk_value') }}
+            else ''
+        end as observation_text,
+        'visits'::text as observation_unit
+    from shrunk
+
+)
+
+select * from final

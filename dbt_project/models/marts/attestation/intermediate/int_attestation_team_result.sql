@@ -1,0 +1,79 @@
+{{ config(materialized='table', schema='intermediate') }}
+
+-- Component team_result, one row per (period, attestable employee): the team_result of the
+-- employee's primary store in the period (see int_attestation_store_results): the mean of the
+-- halves that meet their minimum, unshrunk. It meets the minimum when at least one half does.
+-- n_observations = the store's validated service visits + its survey responses.
+
+with
+
+eligibility as (
+
+    select * from {{ ref('int_attestation_eligibility') }}
+
+),
+
+store_results as (
+
+    select * from {{ ref('int_attestation_store_results') }}
+
+),
+
+attestable as (
+
+    select *
+    from eligibility
+    where not is_short_tenure
+
+),
+
+final as (
+
+    select
+        attestable.period_type,
+        attestable.period_label,
+        attestable.employee_code,
+        'team_result'::text as component,
+        (coalesce(store_results.service_visits, 0) + coalesce(store_results.responses, 0))::numeric
+            as n_observations,
+        null::numeric as min_observations,
+        coalesce(store_results.team_result_points is not null, false) as meets_minimum,
+        store_results.team_result_points as raw_value,
+        null::numeric as prior_value,
+        null::text as prior_source,
+        null::numeric as prior_strength,
+        null::numeric as shrunk_value,
+        store_results.team_result_points as points,
+        'store ' || attestable.primary_store_code
+        || ': ' || coalesce(store_results.service_visits, 0) || ' visits'
+        || case
+            when store_results.meets_visit_minimum
+                then ', mean ' || {{ attestation_fmt('store_results.service_score_mean_pct') }} || ' %'
+            else ' (minimum ' || {{ attestation_fmt('store_results.team_result_min_visits', 0) }} || ', not counted)'
+        end
+        || '; ' || coalesce(store_results.responses, 0) || ' responses'
+        || case
+            when store_results.meets_response_minimum
+                then ', ' || {{ attestation_fmt('store_results.customer_points') }} || ' customer points'
+            else
+                ' (minimum ' || {{ attestation_fmt('store_results.team_result_min_responses', 0) }}
+                || ', not counted)'
+        end as observation_text,
+        'store visits and responses'::text as observation_unit,
+        attestable.primary_store_code as store_code,
+        store_results.service_visits as store_service_visits,
+        store_results.service_score_mean_pct as store_service_score_mean_pct,
+        store_results.responses as store_responses,
+        store_results.customer_points as store_customer_points,
+        store_results.meets_visit_minimum,
+        store_results.meets_response_minimum
+    from attestable
+    left join store_results
+        on
+            attestable.period_type = store_results.period_type
+            and attestable.period_label = store_results.period_label
+            and attestable.primary_store_code = store_results.store_code
+
+)
+
+select * from final
