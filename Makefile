@@ -11,7 +11,7 @@ AIRFLOW_ENV := .local/airflow.env
 WITH_AIRFLOW := set -a && source $(AIRFLOW_ENV) && set +a &&
 
 .PHONY: help setup demo test lint format warehouse-start warehouse-stop warehouse-reset bootstrap \
-	airflow-init airflow dag-test clean
+	airflow-init airflow dag-test clean bench
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -69,6 +69,11 @@ lint: setup ## ruff and sqlfluff
 format: setup ## apply ruff formatting and fixes
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+SCALE ?= S
+ONLY ?=
+bench: setup ## run the benchmarks (not tests): make bench SCALE=S|M ONLY=parse,memory
+	$(SQW) bench --scale $(SCALE) $(if $(ONLY),--only $(ONLY))
 
 clean: ## remove the virtual environment and local state (stops the embedded warehouse first)
 	-@test -x $(SQW) && $(SQW) warehouse stop
