@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 SQW := $(BIN)/sqw
 AIRFLOW_ENV := .local/airflow.env
 # Loads the project-local Airflow environment (AIRFLOW_HOME, dags folder, warehouse connection, telemetry off).
-WITH_AIRFLOW := set -a && source $(AIRFLOW_ENV) && set +a &&
+WITH_AIRFLOW := set -a && source $(AIRFLOW_ENV) && set +a && export PATH="$(CURDIR)/$(BIN):$$PATH" &&
 
 .PHONY: help setup demo test lint format warehouse-start warehouse-stop warehouse-reset bootstrap \
 	airflow-init airflow dag-test clean bench
