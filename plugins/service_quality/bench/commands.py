@@ -69,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
             log.error("benchmark %s failed: %s\n%s", name, exc, traceback.format_exc())
             failed.append(name)
             continue
-        results.write(records, results_dir, host)
+        doc = results.DOC_PATH if args.results_dir is None else None
+        results.write(records, results_dir, host, doc)
         for m in records:
             flag = "" if m.met is None else ("  met" if m.met else "  MISSED")
             log.info("  %-45s %12.4f %-6s %-8s%s", m.name, m.value, m.unit, m.target or "", flag)

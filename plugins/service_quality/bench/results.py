@@ -24,6 +24,8 @@ from pathlib import Path
 from service_quality.paths import ROOT
 
 RESULTS_DIR = ROOT / "benchmarks" / "results"
+DOC_PATH = ROOT / "docs" / "performance.md"
+DOC_START, DOC_END = "<!-- bench-results:start -->", "<!-- bench-results:end -->"
 WORK_DIR = Path(os.environ.get("SQW_BENCH_WORK_DIR", ROOT / "benchmarks" / "work")).resolve()
 
 _OPS = {">=": operator.ge, "<=": operator.le, "<": operator.lt, ">": operator.gt}
@@ -180,11 +182,28 @@ def markdown(records: list[Measurement], host: dict | None = None) -> str:
     return "\n".join(lines)
 
 
-def write(new: list[Measurement], results_dir: Path = RESULTS_DIR, host: dict | None = None) -> list[Measurement]:
-    """Merge ``new`` into ``latest.json`` and regenerate ``latest.md`` beside it; returns all records."""
+def write(
+    new: list[Measurement], results_dir: Path = RESULTS_DIR, host: dict | None = None, doc: Path | None = None
+) -> list[Measurement]:
+    """Merge ``new`` into ``latest.json``, regenerate ``latest.md`` (and the table in ``doc``); return all."""
     results_dir.mkdir(parents=True, exist_ok=True)
     json_path = results_dir / "latest.json"
     records = merge(load(json_path), new)
     json_path.write_text(json.dumps([asdict(m) for m in records], indent=2, ensure_ascii=False) + "\n", "utf-8")
-    (results_dir / "latest.md").write_text(markdown(records, host), encoding="utf-8")
+    table = markdown(records, host)
+    (results_dir / "latest.md").write_text(table, encoding="utf-8")
+    if doc is not None:
+        update_doc(doc, table)
     return records
+
+
+def update_doc(doc: Path, table: str) -> None:
+    """Replace the text between the result markers of ``doc`` with ``table`` (its title dropped)."""
+    text = doc.read_text(encoding="utf-8")
+    if DOC_START not in text or DOC_END not in text:
+        raise ValueError(f"{doc} has no {DOC_START} ... {DOC_END} markers to put the results between")
+    body = "\n".join(line for line in table.splitlines() if not line.startswith("# ")).strip()
+    body = body.replace("## Scale", "### Scale")
+    head, rest = text.split(DOC_START, 1)
+    _, tail = rest.split(DOC_END, 1)
+    doc.write_text(f"{head}{DOC_START}\n{body}\n{DOC_END}{tail}", encoding="utf-8")

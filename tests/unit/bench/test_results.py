@@ -67,3 +67,12 @@ def test_write_merges_per_benchmark_and_scale(tmp_path):
 def test_machine_description_names_cpu_cores_and_memory():
     host = results.machine()
     assert host["cores"] >= 1 and host["memory_gib"] > 0 and host["cpu"]
+
+
+def test_the_table_in_the_doc_is_replaced_between_its_markers(tmp_path):
+    doc = tmp_path / "performance.md"
+    doc.write_text(f"# Perf\n\nintro\n\n{results.DOC_START}\nold table\n{results.DOC_END}\n\n## Findings\nkept\n")
+    results.write([measure("parse", "parse_s_worst", 0.4, "s", "S", "< 1")], tmp_path / "out", doc=doc)
+    text = doc.read_text()
+    assert "old table" not in text and "intro" in text and "## Findings\nkept" in text
+    assert "### Scale S" in text and "| parse | parse_s_worst | 0.400 | s | < 1 | yes |" in text
