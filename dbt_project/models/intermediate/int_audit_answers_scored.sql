@@ -1,0 +1,69 @@
+{#
+    Each answer of each visit scored against the checklist of the visit's checklist_version
+    (ATTESTATION_METHOD.md 1): yes_no earns `points` for yes and 0 for no; scale_0_5 earns
+    points x answer / 5; `na` is left out (0 of 0). An answer that does not fit its question's type
+    (a number for a yes/no question, yes/no for a scale) cannot be scored and is left out like `na`;
+    an answer to a question not in the visit's checklist is ignored.
+    A critical failure is an is_critical question answered `no`.
+#}
+with answers as (
+    select * from {{ ref('stg_audit_answers') }}
+),
+
+visits as (
+    select * from {{ ref('stg_audit_visits') }}
+),
+
+checklist as (
+    select * from {{ ref('audit_checklist') }}
+),
+
+matched as (
+    select
+        answers.visit_id,
+        answers.question_code,
+        checklist.section_code,
+        checklist.answer_type,
+        checklist.points,
+        checklist.is_critical,
+        answers.answer,
+        case
+            when checklist.answer_type = 'yes_no' and answers.answer in ('yes', 'no') then true
+            when checklist.answer_type = 'scale_0_5' and answers.answer in ('0', '1', '2', '3', '4', '5') then true
+            else false
+        end as is_answered
+    from answers
+    inner join visits
+        on answers.visit_id = visits.visit_id
+    inner join checklist
+        on
+            visits.checklist_version = checklist.checklist_version
+            and answers.question_code = checklist.question_code
+),
+
+final as (
+    select
+        visit_id,
+        question_code,
+        section_code,
+        answer_type,
+        answer,
+        is_critical,
+        is_answered,
+        case
+            when not is_answered then 0
+            when answer_type = 'yes_no' and answer = 'yes' then points
+            when answer_type = 'yes_no' then 0
+            else points * answer::integer / 5.0
+        end as earned_points,
+        case when is_answered then points else 0 end as possible_points,
+        is_critical and answer = 'no' as is_critical_failure,
+        case
+            when not is_answered then null
+            when answer_type = 'yes_no' then answer = 'yes'
+            else answer::integer >= 4
+        end as is_behaviour_observed
+    from matched
+)
+
+select * from final

@@ -1,0 +1,23 @@
+{#
+    Section % of each visit (ATTESTATION_METHOD.md 1): 100 x earned / possible over the section's
+    answered questions. A section whose questions are all `na` has possible_points = 0 and a null
+    section_pct; it does not enter the visit score.
+#}
+with answers as (
+    select * from {{ ref('int_audit_answers_scored') }}
+),
+
+final as (
+    select
+        visit_id,
+        section_code,
+        sum(earned_points) as earned_points,
+        sum(possible_points) as possible_points,
+        count(*) filter (where is_answered) as answered_questions,
+        count(*) as questions,
+        {{ pct('sum(earned_points)', 'sum(possible_points)') }} as section_pct
+    from answers
+    group by visit_id, section_code
+)
+
+select * from final

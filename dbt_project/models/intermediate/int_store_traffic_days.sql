@@ -1,0 +1,59 @@
+{#
+    Visitors per store and local business date. Incremental on the store-days touched by new or
+    corrected traffic rows (see macros/affected_store_days.sql); a touched day is rebuilt whole.
+#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['store_code', 'traffic_date'],
+        on_schema_change='fail',
+        indexes=[{'columns': ['store_code', 'traffic_date'], 'unique': True}],
+        pre_hook="{{ delete_store_days_with_stale_timezone() }}",
+    )
+}}
+
+with
+{% if is_incremental() %}
+    affected as (
+        {{ affected_store_days('stg_traffic', 'hour_start') }}
+    ),
+{% else %}
+    affected as (
+        select
+            stores.store_code,
+            stores.timezone,
+            '-infinity'::timestamptz as day_start_at,
+            'infinity'::timestamptz as day_end_at
+        from {{ ref('stg_stores') }} as stores
+    ),
+{% endif %}
+
+hours as (
+    select
+        affected.store_code,
+        affected.timezone,
+        {{ local_date('traffic.hour_start', 'affected.timezone') }} as traffic_date,
+        traffic.visitors,
+        traffic._processed_at
+    from affected
+    inner join {{ ref('stg_traffic') }} as traffic
+        on
+            affected.store_code = traffic.store_code
+            and traffic.hour_start >= affected.day_start_at
+            and traffic.hour_start < affected.day_end_at
+),
+
+final as (
+    select
+        store_code,
+        traffic_date,
+        timezone,
+        sum(visitors) as visitors,
+        count(*) as traffic_hours,
+        max(_processed_at) as _max_processed_at
+    from hours
+    group by store_code, traffic_date, timezone
+)
+
+select * from final

@@ -1,0 +1,33 @@
+-- No PII past this point: the e-mail and phone hashes and the free-text comment stay in raw.
+with latest as (
+    {{ latest_version(source('raw', 'surveys'), ['response_id']) }}
+),
+
+stores as (
+    select * from {{ ref('stg_stores') }}
+),
+
+final as (
+    select
+        latest.response_id,
+        latest.store_code,
+        latest.employee_code,
+        latest.transaction_id,
+        latest.channel,
+        latest.visited_at,
+        latest.submitted_at,
+        {{ local_date('latest.visited_at', 'stores.timezone') }} as response_date,
+        latest.nps::integer as nps,
+        latest.csat::integer as csat,
+        latest.ces::integer as ces,
+        latest.language,
+        latest.comment is not null as has_comment,
+        stores.store_code is not null as is_store_known,
+        latest._delivery_id,
+        latest._arrived_at
+    from latest
+    left join stores
+        on latest.store_code = stores.store_code
+)
+
+select * from final
