@@ -1,0 +1,178 @@
+"""Late data for published periods: mark them ``revision_pending`` until the next attestation run.
+
+A delivery is *late* for a published period when it was loaded (``ops.deliveries.status = 'loaded'``)
+after the build of the period's current revision started (``period_status.inputs_as_of``) and it has
+rows whose local dates fall in the period:
+
+- facts (sales, traffic, surveys, audit visits and their answers, shifts): the row's local date at the
+  store (``stores.timezone``, UTC while the store is unknown) lies in the period;
+- snapshots (stores, employees, assignments): the row differs from the key's previous version and its
+  validity (opened..closed, hired..terminated, valid_from..valid_to) overlaps the period. A snapshot
+  delivered again with the same content for a key is not late data: it changes nothing.
+
+Marking is idempotent: it recomputes the late deliveries of every period still published or already
+pending; only an attestation run (:func:`service_quality.attestation.publish.publish`) clears the mark.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import psycopg
+
+log = logging.getLogger(__name__)
+
+#: fact source -> SQL giving (delivery_id, store_code, local_date) for rows of the candidate deliveries
+_FACT_DATES = {
+    "sales": "select _delivery_id, store_code, sold_at as at, null::date as d from raw.sales",
+    "traffic": "select _delivery_id, store_code, hour_start as at, null::date as d from raw.traffic",
+    "surveys": "select _delivery_id, store_code, visited_at as at, null::date as d from raw.surveys",
+    "audit_visits": "select _delivery_id, store_code, visited_at as at, null::date as d from raw.audit_visits",
+    "shifts": "select _delivery_id, store_code, null::timestamptz as at, work_date as d from raw.shifts",
+    "audit_answers": """
+        select a._delivery_id, v.store_code, v.visited_at as at, null::date as d
+        from raw.audit_answers as a
+        join lateral (
+            select store_code, visited_at from raw.audit_visits as v
+            where v.visit_id = a.visit_id
+            order by v._arrived_at desc, v._delivery_id desc, v._row_number desc limit 1
+        ) as v on true
+    """,
+}
+
+#: snapshot source -> (key columns, compared columns, validity start, validity end (inclusive, null = open))
+_SNAPSHOTS = {
+    "stores": (
+        ["store_code"],
+        ["store_name", "region", "city", "format", "timezone", "opened_on", "closed_on"],
+        "opened_on",
+        "closed_on",
+    ),
+    "employees": (
+        ["employee_code"],
+        ["full_name", "badge_name", "hired_on", "terminated_on", "is_customer_facing"],
+        "hired_on",
+        "terminated_on",
+    ),
+    "assignments": (
+        ["employee_code", "valid_from"],
+        ["store_code", "role", "valid_to", "fte"],
+        "valid_from",
+        "valid_to",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class PendingPeriod:
+    period_type: str
+    period_label: str
+    late_deliveries: tuple[int, ...]
+    late_rows: int
+    pending_since: datetime
+
+    def message(self) -> str:
+        ids = ", ".join(map(str, self.late_deliveries[:10])) + (" …" if len(self.late_deliveries) > 10 else "")
+        return (
+            f"{self.period_type} {self.period_label}: revision_pending since {self.pending_since:%Y-%m-%d %H:%M} UTC, "
+            f"{self.late_rows} late row(s) in delivery(ies) {ids}"
+        )
+
+
+def _late_rows_sql() -> str:
+    """(delivery_id, processed_at, date_from, date_to, rows) of rows in candidate deliveries."""
+    parts = []
+    for source, select in _FACT_DATES.items():
+        parts.append(
+            f"""
+            select f._delivery_id as delivery_id,
+                   coalesce(f.d, (f.at at time zone coalesce(tz.timezone, 'UTC'))::date) as date_from,
+                   coalesce(f.d, (f.at at time zone coalesce(tz.timezone, 'UTC'))::date) as date_to,
+                   count(*) as n
+            from ({select}) as f
+            join candidates as c on c.delivery_id = f._delivery_id and c.source = '{source}'
+            left join store_tz as tz on tz.store_code = f.store_code
+            group by 1, 2, 3
+            """
+        )
+    for source, (keys, compared, valid_from, valid_to) in _SNAPSHOTS.items():
+        key_match = " and ".join(f"p.{k} = r.{k}" for k in keys)
+        parts.append(
+            f"""
+            select r._delivery_id as delivery_id, r.{valid_from} as date_from,
+                   coalesce(r.{valid_to}, 'infinity'::date) as date_to, count(*) as n
+            from raw.{source} as r
+            join candidates as c on c.delivery_id = r._delivery_id and c.source = '{source}'
+            where (
+                select row({", ".join(f"p.{col}" for col in compared)}) from raw.{source} as p
+                where {key_match} and (p._arrived_at, p._delivery_id) < (r._arrived_at, r._delivery_id)
+                order by p._arrived_at desc, p._delivery_id desc, p._row_number desc limit 1
+            ) is distinct from row({", ".join(f"r.{col}" for col in compared)})
+            group by 1, 2, 3
+            """
+        )
+    return "\nunion all\n".join(parts)
+
+
+def find_late_data(conn: psycopg.Connection) -> list[PendingPeriod]:
+    """Published periods with late deliveries, with what arrived late (nothing is changed)."""
+    query = f"""
+        with periods as (
+            select s.period_type, s.period_label, s.inputs_as_of, s.pending_since,
+                   case when s.period_type = 'year' then make_date(s.period_label::int, 1, 1)
+                        else make_date(left(s.period_label, 4)::int, 3 * right(s.period_label, 1)::int - 2, 1)
+                   end as start_date
+            from attestation.period_status as s
+        ),
+        bounded as (
+            select *, (start_date + case when period_type = 'year' then interval '1 year'
+                                         else interval '3 months' end)::date as end_date
+            from periods
+        ),
+        candidates as (
+            select delivery_id, source, processed_at from ops.deliveries
+            where status = 'loaded' and processed_at > (select min(inputs_as_of) from periods)
+        ),
+        store_tz as (
+            select distinct on (store_code) store_code, timezone from raw.stores
+            order by store_code, _arrived_at desc, _delivery_id desc, _row_number desc
+        ),
+        late_rows as ({_late_rows_sql()})
+        select b.period_type, b.period_label,
+               array_agg(distinct c.delivery_id order by c.delivery_id),
+               sum(l.n)::bigint,
+               min(c.processed_at)
+        from bounded as b
+        join late_rows as l on l.date_from < b.end_date and l.date_to >= b.start_date
+        join candidates as c on c.delivery_id = l.delivery_id and c.processed_at > b.inputs_as_of
+        group by b.period_type, b.period_label
+        order by b.period_type, b.period_label
+    """
+    return [
+        PendingPeriod(period_type, label, tuple(ids), int(rows), since)
+        for period_type, label, ids, rows, since in conn.execute(query).fetchall()
+    ]
+
+
+def mark_revision_pending(conn: psycopg.Connection) -> list[PendingPeriod]:
+    """Mark every published period that received late data ``revision_pending``; returns them all.
+
+    Safe to call at any time and as often as wanted (after each load, before each attestation run).
+    """
+    with conn.transaction():
+        pending = find_late_data(conn)
+        for p in pending:
+            conn.execute(
+                """
+                update attestation.period_status
+                set status = 'revision_pending', pending_since = %s, late_deliveries = %s, late_rows = %s
+                where period_type = %s and period_label = %s
+                """,
+                [p.pending_since, list(p.late_deliveries), p.late_rows, p.period_type, p.period_label],
+            )
+            log.warning("late data: %s", p.message())
+    return pending

@@ -1,0 +1,347 @@
+"""HTML attestation reports, rendered from published revisions only.
+
+One page per store and period (the team's table, then one card per employee: total, grade, each
+component's points with the explanation lines, a chart of component points and of the quarterly
+trend), one awards page per period, and an index. Everything comes from the ``attestation.latest_*``
+views, so a report always shows a frozen revision (named in its footer), never a half-built model.
+
+Pages are static HTML with inline SVG and CSS: they open offline, print on A4 (one card never splits
+across pages) and use system fonts that cover Cyrillic.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tempfile
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from service_quality.attestation import charts
+from service_quality.attestation.periods import Period, parse
+
+if TYPE_CHECKING:  # pragma: no cover
+    import psycopg
+
+log = logging.getLogger(__name__)
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+COMPONENT_ORDER = ("service_audit", "customer_feedback", "product_knowledge", "sales_productivity", "team_result")
+COMPONENT_LABELS = {
+    "service_audit": "Mystery shopping",
+    "customer_feedback": "Customer feedback",
+    "product_knowledge": "Product knowledge",
+    "sales_productivity": "Sales per hour",
+    "team_result": "Team result",
+}
+AWARD_LABELS = {
+    "best_service_store": "Best service, store",
+    "best_service_region": "Best service, region",
+    "best_service_chain": "Best service, chain",
+    "best_store_region": "Best store, region",
+    "best_brand_representation": "Best brand representation",
+}
+AWARD_ORDER = tuple(AWARD_LABELS)
+GRADES = ("A", "B", "C", "D")
+GRADE_NAMES = {"A": "exemplary", "B": "meets expectations", "C": "needs improvement", "D": "unsatisfactory"}
+
+
+@dataclass
+class Revision:
+    period: Period
+    revision: int
+    published_at: datetime
+    methodology_version: str
+    inputs_checksum: str
+    run_id: str
+    status: str
+    pending_since: datetime | None
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == "revision_pending"
+
+
+@dataclass
+class EmployeeCard:
+    row: dict[str, Any]
+    components: list[dict[str, Any]]
+    explanation_lines: list[str]
+    bars_svg: str
+    trend_svg: str
+
+
+@dataclass
+class StorePage:
+    store_code: str
+    store_name: str | None
+    region: str | None
+    cards: list[EmployeeCard] = field(default_factory=list)
+
+    @property
+    def grade_counts(self) -> dict[str, int]:
+        return dict(Counter(c.row.get("grade") for c in self.cards if c.row.get("status") == "attested"))
+
+    @property
+    def file_name(self) -> str:
+        return f"store-{_safe(self.store_code)}.html"
+
+
+@dataclass
+class RenderResult:
+    out_dir: Path
+    index: Path
+    pages: list[Path]
+
+    def message(self) -> str:
+        return f"{len(self.pages)} report page(s) written; open {self.index}"
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text) or "_"
+
+
+def _num(value: Any) -> float | None:
+    if value is None:
+        return None
+    return float(value) if isinstance(value, Decimal | int | float) else float(str(value))
+
+
+def _rows(conn: psycopg.Connection, query: str, params: list[Any]) -> list[dict[str, Any]]:
+    cur = conn.execute(query, params)
+    names = [d.name for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def published_revisions(conn: psycopg.Connection) -> list[Revision]:
+    """The latest revision of every published period, years first, newest first."""
+    rows = _rows(
+        conn,
+        """
+        select period_type, period_label, revision, published_at, methodology_version, inputs_checksum, run_id,
+               coalesce(period_status, 'published') as status, pending_since
+        from attestation.latest_revisions
+        """,
+        [],
+    )
+    revisions = [
+        Revision(
+            period=parse(r["period_type"], r["period_label"]),
+            revision=r["revision"],
+            published_at=r["published_at"],
+            methodology_version=r["methodology_version"],
+            inputs_checksum=r["inputs_checksum"],
+            run_id=r["run_id"],
+            status=r["status"],
+            pending_since=r["pending_since"],
+        )
+        for r in rows
+    ]
+    return sorted(
+        revisions, key=lambda r: (r.period.start.year, r.period.period_type == "year", r.period.start), reverse=True
+    )
+
+
+def _store_names(conn: psycopg.Connection) -> dict[str, str]:
+    """Store display names from the stores dimension when it is built (the codes are used otherwise)."""
+    if conn.execute("select to_regclass('service_quality.dim_stores')").fetchone()[0] is None:
+        return {}
+    return dict(conn.execute("select store_code, store_name from service_quality.dim_stores").fetchall())
+
+
+def _component_sort_key(c: dict[str, Any]) -> tuple:
+    order = c.get("component_order")
+    if order is None:
+        order = COMPONENT_ORDER.index(c["component"]) if c["component"] in COMPONENT_ORDER else 99
+    return (order, c["component"])
+
+
+def _trend_points(
+    period: Period, employee_code: str, quarter_totals: dict[tuple[str, str], dict[str, Any]]
+) -> list[charts.TrendPoint]:
+    year = period.start.year
+    points = []
+    for q in (1, 2, 3, 4):
+        label = f"{year}-Q{q}"
+        row = quarter_totals.get((employee_code, label))
+        attested = row is not None and row.get("status") == "attested" and row.get("total_points") is not None
+        points.append(
+            charts.TrendPoint(
+                label=f"Q{q}",
+                total=_num(row["total_points"]) if attested else None,
+                grade=row.get("grade") if attested else None,
+                current=period.period_type == "quarter" and period.label == label,
+            )
+        )
+    return points
+
+
+def load_period(conn: psycopg.Connection, revision: Revision) -> tuple[list[StorePage], list[dict[str, Any]]]:
+    """The store pages and the awards of one published period (its latest revision)."""
+    period = revision.period
+    key = [period.period_type, period.label]
+    scorecards = _rows(
+        conn,
+        "select * from attestation.latest_scorecards where period_type = %s and period_label = %s",
+        key,
+    )
+    components = _rows(
+        conn,
+        "select * from attestation.latest_components where period_type = %s and period_label = %s",
+        key,
+    )
+    awards = _rows(
+        conn,
+        "select * from attestation.latest_awards where period_type = %s and period_label = %s",
+        key,
+    )
+    quarter_rows = _rows(
+        conn,
+        """
+        select employee_code, period_label, status, total_points, grade from attestation.latest_scorecards
+        where period_type = 'quarter' and period_label like %s
+        """,
+        [f"{period.start.year}-Q%"],
+    )
+    quarter_totals = {(r["employee_code"], r["period_label"]): r for r in quarter_rows}
+    by_employee: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for c in components:
+        by_employee[c["employee_code"]].append(c)
+    names = _store_names(conn)
+
+    stores: dict[str, StorePage] = {}
+    for row in scorecards:
+        code = row.get("store_code") or "unknown"
+        page = stores.setdefault(code, StorePage(code, names.get(code), row.get("region")))
+        comps = sorted(by_employee.get(row["employee_code"], []), key=_component_sort_key)
+        for c in comps:
+            c["label"] = c.get("component_label") or COMPONENT_LABELS.get(c["component"], c["component"])
+        bars = [
+            charts.Bar(
+                label=c["label"],
+                points=_num(c["points"]) if c.get("status") == "included" and c.get("points") is not None else None,
+                note=f"× {float(c['effective_weight']):.2f}"
+                if c.get("status") == "included" and c.get("effective_weight") is not None
+                else "",
+            )
+            for c in comps
+            if c.get("status") != "not_applicable"
+        ]
+        lines = [line for line in (row.get("explanation") or "").splitlines() if line.strip()]
+        page.cards.append(
+            EmployeeCard(
+                row=row,
+                components=comps,
+                explanation_lines=lines,
+                bars_svg=charts.component_bars(bars) if bars else "",
+                trend_svg=charts.trend(_trend_points(period, row["employee_code"], quarter_totals)),
+            )
+        )
+    for page in stores.values():
+        page.cards.sort(
+            key=lambda c: (
+                c.row.get("status") != "attested",
+                c.row.get("rank_in_store") or 10**6,
+                c.row.get("full_name") or "",
+            )
+        )
+    awards.sort(
+        key=lambda a: (
+            AWARD_ORDER.index(a["award"]) if a["award"] in AWARD_ORDER else 99,
+            a.get("scope_code") or "",
+            a.get("rank") or 0,
+        )
+    )
+    for a in awards:
+        a["label"] = AWARD_LABELS.get(a["award"], a["award"].replace("_", " ").capitalize())
+        a["store_name"] = names.get(a.get("store_code") or "")
+        if a.get("score") is None and a.get("_extra"):
+            a["score"] = a["_extra"].get("value")
+    return sorted(stores.values(), key=lambda s: (s.region or "", s.store_code)), awards
+
+
+def _environment():
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+    from markupsafe import Markup
+
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["svg"] = Markup  # the chart functions escape their own text
+    env.filters["pts"] = lambda v: "—" if v is None else f"{float(v):.1f}"
+    env.filters["signed"] = lambda v: "" if v is None else f"{float(v):+.1f}"
+    env.filters["utc"] = lambda v: "" if v is None else f"{v.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    env.globals.update(
+        grades=GRADES,
+        grade_names=GRADE_NAMES,
+        grade_colours=charts.GRADE_COLOURS,
+        grade_distribution=charts.grade_distribution,
+        css=(TEMPLATES_DIR / "report.css").read_text(encoding="utf-8"),
+    )
+    return env
+
+
+def _write(path: Path, text: str) -> Path:
+    """Write atomically: a reader (or a browser refresh) never sees half a page."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
+    return path
+
+
+def render_reports(conn: psycopg.Connection, out_dir: Path, periods: list[Period] | None = None) -> RenderResult:
+    """Render the pages of ``periods`` (default: every published period) and the index into ``out_dir``."""
+    env = _environment()
+    revisions = published_revisions(conn)
+    wanted = {(p.period_type, p.label) for p in periods} if periods is not None else None
+    missing = wanted - {(r.period.period_type, r.period.label) for r in revisions} if wanted else set()
+    if missing:
+        raise LookupError(
+            f"no published revision for {sorted(missing)}: reports render published revisions only; "
+            "publish the period first (run its attestation DAG)"
+        )
+    pages: list[Path] = []
+    overview = []
+    for rev in revisions:
+        stores, awards = load_period(conn, rev)
+        attested = [c for s in stores for c in s.cards if c.row.get("status") == "attested"]
+        counts = Counter(c.row.get("grade") for c in attested)
+        overview.append(
+            {
+                "rev": rev,
+                "dir": rev.period.label,
+                "stores": stores,
+                "grade_counts": dict(counts),
+                "employees": sum(len(s.cards) for s in stores),
+                "attested": len(attested),
+                "awards": len(awards),
+            }
+        )
+        if wanted is not None and (rev.period.period_type, rev.period.label) not in wanted:
+            continue
+        folder = out_dir / _safe(rev.period.label)
+        common = {"rev": rev, "period": rev.period, "stores": stores, "root": ".."}
+        for store in stores:
+            html = env.get_template("store.html").render(store=store, **common)
+            pages.append(_write(folder / store.file_name, html))
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for award in awards:
+            groups.setdefault(award["label"], []).append(award)
+        html = env.get_template("awards.html").render(awards=awards, award_groups=list(groups.items()), **common)
+        pages.append(_write(folder / "awards.html", html))
+    index = _write(out_dir / "index.html", env.get_template("index.html").render(periods=overview, root="."))
+    pages.append(index)
+    log.info("rendered %s page(s) into %s", len(pages), out_dir)
+    return RenderResult(out_dir=out_dir, index=index, pages=pages)
