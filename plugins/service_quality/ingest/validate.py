@@ -1,0 +1,254 @@
+"""Run a delivery's Great Expectations suite on its scratch table; store and render the result.
+
+GX reads the committed scratch table through its own SQL datasource on the same PostgreSQL, in SUMMARY
+result format (counts, not rows: the per-row routing is done by SQL in ``load``). Its per-expectation
+unexpected counts must equal what SQL quarantined for the same (column, rule); a disagreement is a bug
+and fails the load before anything is committed.
+
+The result is stored in ``ops.validation_results`` and rendered as a GX Data Docs page under the Data
+Docs root (``<root>/index.html`` lists every validation).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import os
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from service_quality.contracts import ROW_RULES, Contract
+from service_quality.ingest.landing import Delivery
+from service_quality.ingest.reader import Layout
+from service_quality.ingest.settings import IngestSettings
+from service_quality.warehouse.connection import WarehouseDsn
+
+log = logging.getLogger(__name__)
+
+_CONTEXT: Any = None
+_DATASOURCES: dict[str, Any] = {}
+
+
+class ValidationDisagreement(RuntimeError):
+    """GX and the SQL routing counted different rows for the same rule: fix the rule compiler."""
+
+
+def _context() -> Any:
+    global _CONTEXT
+    if _CONTEXT is None:
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        _CONTEXT = gx.get_context(mode="ephemeral")
+        _CONTEXT.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return _CONTEXT
+
+
+def _datasource(dsn: WarehouseDsn) -> Any:
+    key = dsn.uri
+    if key not in _DATASOURCES:
+        name = f"warehouse_{len(_DATASOURCES)}"
+        _DATASOURCES[key] = _context().data_sources.add_postgres(name, connection_string=dsn.uri)
+    return _DATASOURCES[key]
+
+
+def _suite(source: str, present: dict[str, str], timezones: tuple[str, ...]) -> Any:
+    """The suite from ``expectations/<source>.py`` (loaded by path: expectations/ is not a package on sys.path)."""
+    import importlib.util
+
+    from service_quality.paths import EXPECTATIONS_DIR
+
+    module_name = f"sqw_expectations_{source}"
+    spec = importlib.util.spec_from_file_location(module_name, EXPECTATIONS_DIR / f"{source}.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module.build_suite(present, timezones)
+
+
+@dataclass
+class GxOutcome:
+    source: str
+    suite_name: str
+    success: bool
+    evaluated: int
+    successful: int
+    rows_checked: int
+    #: (column, rule) -> rows GX found unexpected, for the row rules
+    unexpected: dict[tuple[str | None, str], int]
+    result: dict[str, Any]
+    data_docs_uri: str | None = None
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def rows_unexpected_total(self) -> int:
+        return sum(self.unexpected.values())
+
+    def assert_agrees(self, quarantined: dict[tuple[str | None, str], int], path: str) -> None:
+        keys = set(self.unexpected) | {k for k in quarantined if k[1] in ROW_RULES}
+        diff = {k: (self.unexpected.get(k, 0), quarantined.get(k, 0)) for k in keys}
+        diff = {k: v for k, v in diff.items() if v[0] != v[1]}
+        if diff:
+            raise ValidationDisagreement(
+                f"{path}: Great Expectations and the SQL routing disagree (column, rule: gx, sql): {diff}"
+            )
+
+    def store(self, conn, delivery_id: int, source: str) -> None:
+        conn.execute(
+            """
+            insert into ops.validation_results (delivery_id, source, suite_name, success, evaluated_expectations,
+                successful_expectations, unsuccessful_expectations, rows_checked, rows_unexpected, result,
+                data_docs_uri)
+            values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+            """,
+            [
+                delivery_id,
+                source,
+                self.suite_name,
+                self.success,
+                self.evaluated,
+                self.successful,
+                self.evaluated - self.successful,
+                self.rows_checked,
+                self.rows_unexpected_total,
+                json.dumps(self.result, default=str),
+                self.data_docs_uri,
+            ],
+        )
+
+
+def validate_scratch(
+    dsn: WarehouseDsn,
+    schema: str,
+    table: str,
+    contract: Contract,
+    layout: Layout,
+    timezones: tuple[str, ...],
+    delivery: Delivery,
+    settings: IngestSettings,
+) -> GxOutcome:
+    datasource = _datasource(dsn)
+    asset_name = f"{table}_{uuid.uuid4().hex[:8]}"
+    asset = datasource.add_table_asset(asset_name, table_name=table, schema_name=schema)
+    try:
+        batch = asset.add_batch_definition_whole_table("whole").get_batch()
+        suite = _suite(contract.source, layout.present, timezones)
+        result = batch.validate(suite, result_format="SUMMARY")
+    finally:
+        datasource.delete_asset(asset_name)
+    outcome = _outcome(contract, suite, result)
+    if settings.build_data_docs:
+        outcome.data_docs_uri = _render(result, contract, delivery, settings.data_docs_root)
+    log.info(
+        "%s: GX suite %s: %s of %s expectations met",
+        delivery.path,
+        outcome.suite_name,
+        outcome.successful,
+        outcome.evaluated,
+    )
+    return outcome
+
+
+def _outcome(contract: Contract, suite: Any, result: Any) -> GxOutcome:
+    data = result.to_json_dict()
+    unexpected: dict[tuple[str | None, str], int] = {}
+    rows = 0
+    for r in data["results"]:
+        meta = r["expectation_config"].get("meta") or {}
+        rule = meta.get("rule")
+        res = r.get("result") or {}
+        if _raised(r.get("exception_info")):
+            raise ValidationDisagreement(
+                f"GX could not evaluate {r['expectation_config']['type']} ({meta}): {str(r['exception_info'])[:500]}"
+            )
+        if r["expectation_config"]["type"] == "expect_table_row_count_to_be_between":
+            rows = int(res.get("observed_value") or 0)
+        if rule not in ROW_RULES:
+            continue
+        if r["expectation_config"]["type"] == "unexpected_rows_expectation":
+            count = int(res.get("observed_value") or 0)
+        else:
+            count = int(res.get("unexpected_count") or 0)
+        if count:
+            unexpected[(meta.get("column"), rule)] = count
+    stats = data.get("statistics") or {}
+    return GxOutcome(
+        source=contract.source,
+        suite_name=suite.name,
+        success=bool(data["success"]),
+        evaluated=int(stats.get("evaluated_expectations", len(data["results"]))),
+        successful=int(stats.get("successful_expectations", 0)),
+        rows_checked=rows,
+        unexpected=unexpected,
+        result=data,
+    )
+
+
+def _raised(info: Any) -> bool:
+    """GX reports an expectation that crashed in ``exception_info`` (flat or keyed by metric)."""
+    if not info:
+        return False
+    if isinstance(info, dict) and "raised_exception" in info:
+        return bool(info["raised_exception"])
+    if isinstance(info, dict):
+        return any(_raised(v) for v in info.values() if isinstance(v, dict)) or any(
+            "exception_traceback" in k for k in info
+        )
+    return False
+
+
+def _render(result: Any, contract: Contract, delivery: Delivery, root: str) -> str | None:
+    """A GX Data Docs page for this validation, and the index that lists every page."""
+    try:
+        from great_expectations.render.renderer import ValidationResultsPageRenderer
+        from great_expectations.render.view import DefaultJinjaPageView
+
+        page = DefaultJinjaPageView().render(ValidationResultsPageRenderer().render(result))
+    except Exception as exc:  # noqa: BLE001 - a rendering problem must not lose the load
+        log.warning("%s: could not render Data Docs: %s", delivery.path, exc)
+        return None
+    base = Path(root)
+    target = base / "validations" / contract.source / f"{delivery.sha256}.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(page, encoding="utf-8")
+    meta = {
+        "source": contract.source,
+        "path": delivery.path,
+        "arrived_at": delivery.arrived_at,
+        "success": bool(result.success),
+        "page": target.relative_to(base).as_posix(),
+    }
+    (target.with_suffix(".json")).write_text(json.dumps(meta), encoding="utf-8")
+    write_index(base)
+    return target.resolve().as_uri()
+
+
+def write_index(base: Path) -> Path:
+    """``index.html``: every validation page, newest arrival first, failed ones marked."""
+    entries = []
+    for meta_file in (base / "validations").rglob("*.json"):
+        try:
+            entries.append(json.loads(meta_file.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            continue
+    entries.sort(key=lambda e: (e["arrived_at"], e["path"]), reverse=True)
+    rows = "\n".join(
+        f"<tr><td>{html.escape(e['source'])}</td><td><a href='{html.escape(e['page'])}'>{html.escape(e['path'])}</a>"
+        f"</td><td>{html.escape(e['arrived_at'])}</td><td>{'passed' if e['success'] else 'FAILED'}</td></tr>"
+        for e in entries
+    )
+    index = base / "index.html"
+    tmp = base / f".index.{os.getpid()}.html"
+    tmp.write_text(
+        "<!doctype html><meta charset='utf-8'><title>Ingestion validations (Great Expectations)</title>"
+        "<h1>Ingestion validations</h1><p>One Great Expectations validation per delivery. "
+        "Rows that broke a rule are in <code>quarantine.&lt;source&gt;</code>.</p>"
+        "<table border=1 cellpadding=4><tr><th>source</th><th>delivery</th><th>arrived</th><th>result</th></tr>"
+        f"{rows}</table>",
+        encoding="utf-8",
+    )
+    tmp.replace(index)
+    return index
