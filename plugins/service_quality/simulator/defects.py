@@ -1,0 +1,470 @@
+"""Injecting known cases into a clean landing zone, and recording each one in the truth manifest.
+
+``--defects RATE`` is the share of eligible deliveries that carry a case; besides, every case kind is
+injected at least once when some delivery can carry it, so a short simulation still covers them all.
+A delivery carries at most one case, so each case's expected outcome is unambiguous. Row defects go
+only into deliveries with at least 15 rows, keeping the share of bad rows under the 10 % threshold
+(except for the case that is meant to cross it).
+
+Eligible deliveries are the regular, late and snapshot files that no realistic re-delivery or
+correction refers to (changing those would change what the correction or duplicate means). Snapshot
+files only get cases that keep them loadable, and never the first snapshot (the roster must load).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import math
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from service_quality.simulator import cases as c
+from service_quality.simulator.files import HEADERS, JSON_INTEGERS, Delivery, gzip_bytes, relative_path, write_file
+
+MIN_ROWS_FOR_ROW_DEFECT = 15
+SNAPSHOT_SOURCES = frozenset({"stores", "employees", "assignments"})
+#: required columns per source (DATA_CONTRACTS.md, `*`)
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "stores": ("store_code", "store_name", "region", "city", "format", "timezone", "opened_on"),
+    "employees": ("employee_code", "full_name", "badge_name", "hired_on", "is_customer_facing"),
+    "assignments": ("employee_code", "store_code", "role", "valid_from", "fte"),
+    "shifts": ("employee_code", "store_code", "work_date", "hours_worked"),
+    "sales": (
+        "transaction_id",
+        "line_no",
+        "store_code",
+        "sold_at",
+        "sku",
+        "quantity",
+        "unit_price",
+        "discount_amount",
+        "line_amount",
+    ),
+    "traffic": ("store_code", "hour_start", "visitors"),
+    "surveys": ("response_id", "visited_at", "submitted_at", "store_code", "channel"),
+    "audit_visits": (
+        "visit_id",
+        "agency",
+        "shopper_code",
+        "visited_at",
+        "store_code",
+        "scenario",
+        "checklist_version",
+        "status",
+    ),
+    "audit_answers": ("visit_id", "question_code", "answer"),
+}
+
+Row = dict[str, str]
+
+
+@dataclass(frozen=True)
+class RowDefect:
+    """Change one cell of one row: in ``source``, ``column`` of a row where ``when`` holds."""
+
+    source: str
+    column: str
+    when: Callable[[Row], bool]
+    value: Callable[[Row, random.Random], str]
+    expected: str
+    rule: str | None
+    #: the new value is a string even where JSON expects a number (the point of a type defect)
+    raw_json: bool = False
+
+
+def _always(_: Row) -> bool:
+    return True
+
+
+def _unparseable(ts: str) -> str:
+    return f"{ts[:10]}T25:61:00{ts[-6:]}"
+
+
+def _day_before(value: str) -> str:
+    return (date.fromisoformat(value) - timedelta(days=1)).isoformat()
+
+
+def _hour_before(value: str) -> str:
+    return (datetime.fromisoformat(value) - timedelta(hours=1)).isoformat()
+
+
+def _plus_rouble(value: str) -> str:
+    kopecks = int(round(float(value) * 100)) + 100
+    sign = "-" if kopecks < 0 else ""
+    return f"{sign}{abs(kopecks) // 100}.{abs(kopecks) % 100:02d}"
+
+
+Q, F, A = c.QUARANTINED, c.LOADED_FLAGGED, c.ACCEPTED
+ROW_DEFECTS: dict[str, tuple[RowDefect, ...]] = {
+    c.CASE_REQUIRED_NULL: (
+        RowDefect("sales", "sku", _always, lambda r, g: "", Q, c.RULE_REQUIRED),
+        RowDefect("shifts", "store_code", _always, lambda r, g: "", Q, c.RULE_REQUIRED),
+        RowDefect("traffic", "visitors", _always, lambda r, g: "", Q, c.RULE_REQUIRED),
+        RowDefect("surveys", "channel", _always, lambda r, g: "", Q, c.RULE_REQUIRED),
+        RowDefect("audit_visits", "shopper_code", _always, lambda r, g: "", Q, c.RULE_REQUIRED),
+        RowDefect("audit_answers", "answer", _always, lambda r, g: "", Q, c.RULE_REQUIRED),
+    ),
+    c.CASE_BAD_TYPE: (
+        RowDefect("sales", "line_no", _always, lambda r, g: "первая", Q, c.RULE_TYPE),
+        RowDefect("shifts", "hours_worked", _always, lambda r, g: r["hours_worked"].replace(".", ","), Q, c.RULE_TYPE),
+        RowDefect(
+            "shifts",
+            "work_date",
+            _always,
+            lambda r, g: date.fromisoformat(r["work_date"]).strftime("%d.%m.%Y"),
+            Q,
+            c.RULE_TYPE,
+        ),
+        RowDefect("traffic", "visitors", _always, lambda r, g: "двенадцать", Q, c.RULE_TYPE),
+        RowDefect("surveys", "nps", lambda r: r["nps"] != "", lambda r, g: "десять", Q, c.RULE_TYPE, raw_json=True),
+        RowDefect("employees", "is_customer_facing", _always, lambda r, g: "да", Q, c.RULE_TYPE),
+        RowDefect("assignments", "fte", _always, lambda r, g: "1/2", Q, c.RULE_TYPE),
+    ),
+    c.CASE_TIMESTAMP_UNPARSEABLE: (
+        RowDefect("sales", "sold_at", _always, lambda r, g: _unparseable(r["sold_at"]), Q, c.RULE_TYPE),
+        RowDefect("traffic", "hour_start", _always, lambda r, g: _unparseable(r["hour_start"]), Q, c.RULE_TYPE),
+        RowDefect("surveys", "submitted_at", _always, lambda r, g: _unparseable(r["submitted_at"]), Q, c.RULE_TYPE),
+        RowDefect("audit_visits", "visited_at", _always, lambda r, g: _unparseable(r["visited_at"]), Q, c.RULE_TYPE),
+    ),
+    c.CASE_TIMESTAMP_NO_OFFSET: (
+        RowDefect("sales", "sold_at", _always, lambda r, g: r["sold_at"][:-6], Q, c.RULE_TIMESTAMP_OFFSET),
+        RowDefect("traffic", "hour_start", _always, lambda r, g: r["hour_start"][:-6], Q, c.RULE_TIMESTAMP_OFFSET),
+        RowDefect("surveys", "visited_at", _always, lambda r, g: r["visited_at"][:-6], Q, c.RULE_TIMESTAMP_OFFSET),
+        RowDefect("audit_visits", "visited_at", _always, lambda r, g: r["visited_at"][:-6], Q, c.RULE_TIMESTAMP_OFFSET),
+    ),
+    c.CASE_OUT_OF_RANGE: (
+        RowDefect("sales", "line_no", _always, lambda r, g: "0", Q, c.RULE_RANGE),
+        RowDefect("traffic", "visitors", _always, lambda r, g: "-3", Q, c.RULE_RANGE),
+        RowDefect(
+            "traffic",
+            "hour_start",
+            _always,
+            lambda r, g: r["hour_start"][:14] + "30" + r["hour_start"][16:],
+            Q,
+            c.RULE_RANGE,
+        ),
+        RowDefect("shifts", "hours_worked", _always, lambda r, g: "25.50", Q, c.RULE_RANGE),
+        RowDefect("surveys", "nps", lambda r: r["nps"] != "", lambda r, g: "11", Q, c.RULE_RANGE),
+        RowDefect("surveys", "csat", lambda r: r["csat"] != "", lambda r, g: "7", Q, c.RULE_RANGE),
+        RowDefect("assignments", "fte", _always, lambda r, g: "1.5", Q, c.RULE_RANGE),
+    ),
+    c.CASE_UNKNOWN_ENUM: (
+        RowDefect("surveys", "channel", _always, lambda r, g: "telegram", Q, c.RULE_ENUM),
+        RowDefect("audit_visits", "status", _always, lambda r, g: "pending", Q, c.RULE_ENUM),
+        RowDefect(
+            "audit_visits", "scenario", lambda r: r["scenario"] == "service", lambda r, g: "phone_call", Q, c.RULE_ENUM
+        ),
+        RowDefect("audit_answers", "answer", _always, lambda r, g: "maybe", Q, c.RULE_ENUM),
+        RowDefect("assignments", "role", _always, lambda r, g: "courier", Q, c.RULE_ENUM),
+        RowDefect("stores", "format", _always, lambda r, g: "kiosk", Q, c.RULE_ENUM),
+    ),
+    c.CASE_BAD_PATTERN: (
+        RowDefect("employees", "employee_code", _always, lambda r, g: r["employee_code"].lower(), Q, c.RULE_PATTERN),
+    ),
+    c.CASE_ARITHMETIC: (
+        RowDefect("sales", "line_amount", _always, lambda r, g: _plus_rouble(r["line_amount"]), Q, c.RULE_ARITHMETIC),
+    ),
+    c.CASE_ORDER: (
+        RowDefect("surveys", "submitted_at", _always, lambda r, g: _hour_before(r["visited_at"]), Q, c.RULE_ORDER),
+        RowDefect("employees", "terminated_on", _always, lambda r, g: _day_before(r["hired_on"]), Q, c.RULE_ORDER),
+        RowDefect("assignments", "valid_to", _always, lambda r, g: _day_before(r["valid_from"]), Q, c.RULE_ORDER),
+        RowDefect("stores", "closed_on", _always, lambda r, g: _day_before(r["opened_on"]), Q, c.RULE_ORDER),
+    ),
+    c.CASE_NO_SCORE: (RowDefect("surveys", "nps", _always, lambda r, g: "", Q, c.RULE_ONE_OF_REQUIRED),),
+    c.CASE_BRAND_MISSING: (
+        RowDefect(
+            "audit_visits",
+            "brand",
+            lambda r: r["scenario"] == "product_knowledge",
+            lambda r, g: "",
+            Q,
+            c.RULE_CONDITIONAL_REQUIRED,
+        ),
+    ),
+    c.CASE_ORPHAN_STORE: tuple(
+        RowDefect(s, "store_code", _always, lambda r, g: c.ORPHAN_STORE_CODE, F, c.FLAG_UNKNOWN_STORE)
+        for s in ("sales", "shifts", "traffic", "surveys", "audit_visits")
+    ),
+    c.CASE_ORPHAN_EMPLOYEE: tuple(
+        RowDefect(
+            s,
+            "employee_code",
+            lambda r: r["employee_code"] != "",
+            lambda r, g: c.ORPHAN_EMPLOYEE_CODE,
+            F,
+            c.FLAG_UNKNOWN_EMPLOYEE,
+        )
+        for s in ("sales", "shifts", "surveys", "audit_visits")
+    ),
+}
+
+#: duplicate key within a file: the appended row is a newer version of an earlier one
+DUPLICATE_CHANGE: dict[str, tuple[str, Callable[[Row], str]]] = {
+    "traffic": ("visitors", lambda r: str(int(r["visitors"]) + 1)),
+    "shifts": ("hours_worked", lambda r: f"{min(24.0, float(r['hours_worked']) + 0.25):.2f}"),
+    "audit_answers": ("comment", lambda r: "Уточнено агентством"),
+    "surveys": ("comment", lambda r: "Дополнение к отзыву"),
+}
+
+REJECTIONS = {
+    c.CASE_ENCODING: c.REASON_ENCODING,
+    c.CASE_SEMICOLON: c.REASON_MISSING_COLUMN,
+    c.CASE_MISSING_COLUMN: c.REASON_MISSING_COLUMN,
+    c.CASE_EMPTY_FILE: c.REASON_EMPTY_FILE,
+    c.CASE_TRUNCATED_GZIP: c.REASON_UNREADABLE,
+    c.CASE_HEADER_ONLY: c.REASON_NO_ROWS,
+    c.CASE_TOO_MANY_BAD_ROWS: c.REASON_TOO_MANY_BAD_ROWS,
+}
+ACCEPTED_FILE_CASES = (c.CASE_BOM, c.CASE_COLUMN_ORDER, c.CASE_COLUMN_CASE, c.CASE_EXTRA_COLUMN, c.CASE_REDELIVERY)
+EXTRA_COLUMN = "source_system"
+
+
+class _File:
+    """A delivery's content, decoded for editing and encoded back the way the generator wrote it."""
+
+    def __init__(self, landing: Path, delivery: Delivery) -> None:
+        self.landing = landing
+        self.delivery = delivery
+        raw = (landing / delivery.file).read_bytes()
+        self.raw = raw
+        text = (gzip.decompress(raw) if delivery.format == "csv.gz" else raw).decode("utf-8")
+        self.header = list(HEADERS[delivery.source])
+        self.json_raw: set[tuple[int, str]] = set()
+        self.extra: tuple[str, str] | None = None
+        if delivery.format == "jsonl":
+            self.rows = []
+            for line in text.splitlines():
+                obj = json.loads(line)
+                self.rows.append({h: "" if obj.get(h) is None else str(obj[h]) for h in self.header})
+        else:
+            reader = csv.reader(io.StringIO(text))
+            self.header = next(reader)
+            self.rows = [dict(zip(self.header, row, strict=True)) for row in reader]
+
+    def text(self, header: list[str] | None = None, delimiter: str = ",", header_names: list[str] | None = None) -> str:
+        header = header or self.header
+        if self.delivery.format == "jsonl":
+            lines = []
+            for i, row in enumerate(self.rows):
+                obj: dict[str, object] = {}
+                for h in header:
+                    v = row[h]
+                    if v == "":
+                        obj[h] = None
+                    elif h in JSON_INTEGERS and (i, h) not in self.json_raw:
+                        obj[h] = int(v)
+                    else:
+                        obj[h] = v
+                if self.extra:
+                    obj[self.extra[0]] = self.extra[1]
+                lines.append(json.dumps(obj, ensure_ascii=False, separators=(",", ":")))
+            return "".join(line + "\n" for line in lines)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n", delimiter=delimiter)
+        names = header_names or header
+        writer.writerow([*names, self.extra[0]] if self.extra else names)
+        for row in self.rows:
+            values = [row[h] for h in header]
+            writer.writerow([*values, self.extra[1]] if self.extra else values)
+        return buffer.getvalue()
+
+    def save(self, data: bytes) -> None:
+        if self.delivery.format == "csv.gz":
+            data = gzip_bytes(data)
+        write_file(self.landing, self.delivery.file, data, self.delivery.arrived_at)
+
+    def save_raw(self, data: bytes) -> None:
+        write_file(self.landing, self.delivery.file, data, self.delivery.arrived_at)
+
+
+def _case(d: Delivery, kind: str, expected: str, **fields: object) -> dict[str, object]:
+    record: dict[str, object] = {
+        "source": d.source,
+        "file": d.file,
+        "row": None,
+        "case": kind,
+        "column": None,
+        "expected": expected,
+        "rule": None,
+        "reason": None,
+    }
+    record.update(fields)
+    return record
+
+
+def _has_non_ascii(landing: Path, d: Delivery) -> bool:
+    return any(b > 127 for b in (landing / d.file).read_bytes())
+
+
+def _applicable(kind: str, d: Delivery, landing: Path, first_snapshot: str) -> bool:
+    snapshot = d.source in SNAPSHOT_SOURCES
+    if kind in ROW_DEFECTS:
+        specs = [s for s in ROW_DEFECTS[kind] if s.source == d.source]
+        if not specs or (snapshot and d.business_date == first_snapshot):
+            return False
+        needs = MIN_ROWS_FOR_ROW_DEFECT if specs[0].expected == c.QUARANTINED else 2
+        return d.rows >= needs
+    if kind == c.CASE_DUPLICATE_KEY:
+        return d.source in DUPLICATE_CHANGE and d.format == "csv" and d.rows >= 2
+    csv_like = d.format in ("csv", "csv.gz")
+    if kind in (c.CASE_BOM, c.CASE_COLUMN_ORDER, c.CASE_COLUMN_CASE):
+        return csv_like and d.rows >= 1
+    if kind in (c.CASE_EXTRA_COLUMN, c.CASE_REDELIVERY):
+        return d.rows >= 1
+    if snapshot:
+        return False  # a rejected roster would hide a month of joiners: keep the snapshots loadable
+    if kind == c.CASE_ENCODING:
+        return d.format == "csv" and _has_non_ascii(landing, d)
+    if kind in (c.CASE_SEMICOLON, c.CASE_HEADER_ONLY):
+        return d.format == "csv" and d.rows >= 1
+    if kind == c.CASE_MISSING_COLUMN:
+        return csv_like
+    if kind == c.CASE_EMPTY_FILE:
+        return d.format in ("csv", "jsonl")
+    if kind == c.CASE_TRUNCATED_GZIP:
+        return d.format == "csv.gz" and (landing / d.file).stat().st_size > 200
+    if kind == c.CASE_TOO_MANY_BAD_ROWS:
+        return d.source in ("traffic", "shifts") and d.format == "csv" and d.rows >= 10
+    return False
+
+
+def _apply(kind: str, d: Delivery, landing: Path, rng: random.Random) -> tuple[list[dict], list[Delivery]]:
+    """Change the delivery's file for ``kind``; return its case records and any new deliveries."""
+    if kind == c.CASE_REDELIVERY:
+        again = d.arrived_at + rng.randint(1, 4) * 86400 + rng.randint(0, 3600)
+        name = d.file.rsplit("/", 1)[1]
+        stem, dot, ext = name.partition(".")
+        rel = relative_path(d.source, again, f"{stem}_redelivered{dot}{ext}")
+        write_file(landing, rel, (landing / d.file).read_bytes(), again)
+        copy = Delivery(d.source, rel, again, "duplicate", d.business_date, d.rows, d.format, duplicate_of=d.file)
+        record = _case(
+            copy, kind, c.ACCEPTED, duplicate_of=d.file, detail="same bytes as an earlier delivery: loaded once"
+        )
+        return [record], [copy]
+    if kind == c.CASE_EMPTY_FILE:
+        write_file(landing, d.file, b"", d.arrived_at)
+        d.rows = 0
+        return [_case(d, kind, c.REJECTED, reason=c.REASON_EMPTY_FILE)], []
+    if kind == c.CASE_TRUNCATED_GZIP:
+        raw = (landing / d.file).read_bytes()
+        write_file(landing, d.file, raw[: len(raw) * 2 // 3], d.arrived_at)
+        return [_case(d, kind, c.REJECTED, reason=c.REASON_UNREADABLE, detail="gzip stream cut at two thirds")], []
+
+    f = _File(landing, d)
+    if kind == c.CASE_BOM:
+        f.save(b"\xef\xbb\xbf" + f.text().encode("utf-8"))
+        return [_case(d, kind, c.ACCEPTED)], []
+    if kind == c.CASE_COLUMN_ORDER:
+        shift = rng.randrange(1, len(f.header))
+        order = f.header[shift:] + f.header[:shift]
+        f.save(f.text(header=order).encode("utf-8"))
+        return [_case(d, kind, c.ACCEPTED, detail="columns: " + ",".join(order))], []
+    if kind == c.CASE_COLUMN_CASE:
+        shown = [h.upper() for h in f.header]
+        shown[0] = f" {f.header[0].title()} "
+        f.save(f.text(header_names=shown).encode("utf-8"))
+        return [_case(d, kind, c.ACCEPTED, detail="header: " + ",".join(shown))], []
+    if kind == c.CASE_EXTRA_COLUMN:
+        f.extra = (EXTRA_COLUMN, "pos-export-2")
+        f.save(f.text().encode("utf-8"))
+        return [_case(d, kind, c.ACCEPTED, column=EXTRA_COLUMN, detail="an unknown column: kept aside in _extra")], []
+    if kind == c.CASE_ENCODING:
+        f.save(f.text().encode("cp1251", errors="replace"))
+        return [_case(d, kind, c.REJECTED, reason=c.REASON_ENCODING, detail="encoded as cp1251, not UTF-8")], []
+    if kind == c.CASE_SEMICOLON:
+        f.save(f.text(delimiter=";").encode("utf-8"))
+        detail = "semicolon delimiter: the header parses as one unknown column, so every required column is missing"
+        return [_case(d, kind, c.REJECTED, reason=c.REASON_MISSING_COLUMN, detail=detail)], []
+    if kind == c.CASE_MISSING_COLUMN:
+        column = rng.choice(REQUIRED[d.source])
+        f.save(f.text(header=[h for h in f.header if h != column]).encode("utf-8"))
+        return [_case(d, kind, c.REJECTED, reason=c.REASON_MISSING_COLUMN, column=column)], []
+    if kind == c.CASE_HEADER_ONLY:
+        f.rows = []
+        f.save(f.text().encode("utf-8"))
+        d.rows = 0
+        return [_case(d, kind, c.REJECTED, reason=c.REASON_NO_ROWS)], []
+    if kind == c.CASE_TOO_MANY_BAD_ROWS:
+        column, value = ("visitors", "-1") if d.source == "traffic" else ("hours_worked", "0")
+        bad = sorted(rng.sample(range(len(f.rows)), math.ceil(len(f.rows) * 0.3)))
+        for i in bad:
+            f.rows[i][column] = value
+        f.save(f.text().encode("utf-8"))
+        detail = f"{len(bad)} of {len(f.rows)} rows break rule range (share above the 10 % threshold)"
+        record = _case(d, kind, c.REJECTED, reason=c.REASON_TOO_MANY_BAD_ROWS, column=column, detail=detail)
+        record["bad_rows"] = [i + 1 for i in bad]
+        return [record], []
+    if kind == c.CASE_DUPLICATE_KEY:
+        column, change = DUPLICATE_CHANGE[d.source]
+        i = rng.randrange(len(f.rows))
+        newer = dict(f.rows[i])
+        newer[column] = change(newer)
+        f.rows.append(newer)
+        f.save(f.text().encode("utf-8"))
+        d.rows += 1
+        record = _case(
+            d,
+            kind,
+            c.ACCEPTED,
+            row=len(f.rows),
+            column=column,
+            value=newer[column],
+            superseded_row=i + 1,
+            detail="the key repeats within the file; the later row wins",
+        )
+        return [record], []
+    specs = [s for s in ROW_DEFECTS[kind] if s.source == d.source]
+    spec = rng.choice(specs)
+    candidates = [i for i, row in enumerate(f.rows) if spec.when(row)]
+    if not candidates:
+        return [], []
+    i = rng.choice(candidates)
+    old = f.rows[i][spec.column]
+    new = spec.value(f.rows[i], rng)
+    f.rows[i][spec.column] = new
+    if spec.raw_json:
+        f.json_raw.add((i, spec.column))
+    if kind == c.CASE_NO_SCORE:
+        f.rows[i]["csat"] = ""
+    f.save(f.text().encode("utf-8"))
+    rule_field = {"rule": spec.rule}
+    return [_case(d, kind, spec.expected, row=i + 1, column=spec.column, value=new, original=old, **rule_field)], []
+
+
+def inject(landing: Path, deliveries: list[Delivery], rate: float, seed: int) -> tuple[list[dict], list[Delivery]]:
+    """Inject cases into the written landing zone; return (case records, extra deliveries)."""
+    if rate <= 0:
+        return [], []
+    rng = random.Random(f"{seed}|defects")
+    referenced = {d.duplicate_of for d in deliveries if d.duplicate_of} | {d.corrects for d in deliveries if d.corrects}
+    eligible = sorted(
+        (d for d in deliveries if d.kind in ("regular", "late", "snapshot") and d.file not in referenced),
+        key=lambda d: d.file,
+    )
+    first_snapshot = min((d.business_date for d in deliveries if d.kind == "snapshot"), default="")
+    plan: dict[str, str] = {}  # file -> case kind
+    for kind in c.ALL_CASES:  # every kind at least once
+        candidates = [d for d in eligible if d.file not in plan and _applicable(kind, d, landing, first_snapshot)]
+        if candidates:
+            plan[rng.choice(candidates).file] = kind
+    for d in eligible:  # and then the requested share
+        if d.file in plan or rng.random() >= rate:
+            continue
+        kinds = [k for k in c.ALL_CASES if _applicable(k, d, landing, first_snapshot)]
+        if kinds:
+            plan[d.file] = rng.choice(kinds)
+    by_file = {d.file: d for d in eligible}
+    records: list[dict] = []
+    extra: list[Delivery] = []
+    for file in sorted(plan):
+        new_records, new_deliveries = _apply(plan[file], by_file[file], landing, rng)
+        records.extend(new_records)
+        extra.extend(new_deliveries)
+    records.sort(key=lambda r: (str(r["file"]), r["row"] or 0))
+    return records, extra
