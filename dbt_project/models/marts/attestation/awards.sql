@@ -1,8 +1,8 @@
 {{ config(materialized='table', schema='attestation') }}
 
 -- The period's awards, one row per (period, award, scope, scope_code, rank):
--- * best_service_store: per store, the highest total among its attested employees with grade A or B
---   (after the critical-failure cap) and no critical failure, when the store has at least
+-- * best_service_store: per store, the highest total among its attested employees with an award-eligible
+--   grade (A or B in `grade_bands`, after the critical-failure cap) and no critical failure, when the store has at least
 --   `award_store_min_attested` attested employees;
 -- * best_service_region / best_service_chain: the top `award_top_n` by the same rule;
 --   ties: more individual observations (visits + responses), then higher service_audit points,
@@ -44,18 +44,52 @@ parameters as (
 
 ),
 
+grade_bands as (
+
+    select * from {{ ref('grade_bands') }}
+
+),
+
+award_grades as (
+
+    select grade
+    from grade_bands
+    where
+        methodology_version::text = {{ attestation_methodology_version() }}
+        and is_award_eligible
+
+),
+
+store_counts as (
+
+    select
+        period_type,
+        period_label,
+        store_code,
+        count(*) filter (where status = 'attested') as store_attested
+    from scorecards
+    group by period_type, period_label, store_code
+
+),
+
 candidates as (
 
     select
         scorecards.*,
+        store_counts.store_attested,
         parameters.award_store_min_attested,
         parameters.award_top_n
     from scorecards
+    inner join store_counts
+        on
+            scorecards.period_type = store_counts.period_type
+            and scorecards.period_label = store_counts.period_label
+            and scorecards.store_code = store_counts.store_code
     inner join parameters
         on scorecards.period_type = parameters.period_type
     where
         scorecards.status = 'attested'
-        and scorecards.grade in ('A', 'B')
+        and scorecards.grade in (select award_grades.grade from award_grades)
         and not scorecards.has_critical_failure
 
 ),
@@ -108,7 +142,7 @@ best_service as (
         total_points as score,
         individual_observations as n_observations
     from service_ranked
-    where store_rank = 1 and attested_in_store >= award_store_min_attested
+    where store_rank = 1 and store_attested >= award_store_min_attested
 
     union all
 

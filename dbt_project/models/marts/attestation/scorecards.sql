@@ -89,7 +89,7 @@ component_summary as (
         employee_code,
         count(*) filter (where status = 'included') as included_components,
         count(*) filter (where status = 'included' and is_individual) as included_individual_components,
-        sum(weighted_points) as weighted_points_sum,
+        trim_scale(sum(weighted_points)) as weighted_points_sum,
         sum(n_observations) filter (
             where component in ('service_audit', 'customer_feedback', 'product_knowledge')
         ) as individual_observations,

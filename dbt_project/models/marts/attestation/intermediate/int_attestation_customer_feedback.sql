@@ -160,12 +160,12 @@ final as (
         responses::numeric as n_observations,
         min_observations,
         responses >= min_observations and shrunk_value is not null as meets_minimum,
-        raw_value,
-        prior_value,
+        trim_scale(raw_value) as raw_value,
+        trim_scale(prior_value) as prior_value,
         prior_source,
         prior_strength,
-        shrunk_value,
-        shrunk_value as points,
+        trim_scale(shrunk_value) as shrunk_value,
+        trim_scale(shrunk_value) as points,
         responses
         || case when responses = 1 then ' response' else ' responses' end
         || case
@@ -183,10 +183,10 @@ final as (
         detractors,
         csat_n,
         csat_top2,
-        raw_csat_pct,
-        raw_nps,
-        shrunk_csat_pct,
-        shrunk_nps
+        trim_scale(raw_csat_pct) as raw_csat_pct,
+        trim_scale(raw_nps) as raw_nps,
+        trim_scale(shrunk_csat_pct) as shrunk_csat_pct,
+        trim_scale(shrunk_nps) as shrunk_nps
     from scored
 
 )

@@ -118,12 +118,12 @@ final as (
         n_observations::numeric as n_observations,
         min_observations,
         n_observations >= min_observations and raw_value is not null as meets_minimum,
-        raw_value,
-        prior_value,
+        trim_scale(raw_value) as raw_value,
+        trim_scale(prior_value) as prior_value,
         prior_source,
         prior_strength,
-        shrunk_value,
-        shrunk_value as points,
+        trim_scale(shrunk_value) as shrunk_value,
+        trim_scale(shrunk_value) as points,
         n_observations
         || case when n_observations = 1 then ' visit' else ' visits' end
         || case

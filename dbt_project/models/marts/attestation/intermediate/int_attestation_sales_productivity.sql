@@ -128,15 +128,15 @@ final as (
         observed.period_label,
         observed.employee_code,
         'sales_productivity'::text as component,
-        observed.hours_worked as n_observations,
+        trim_scale(observed.hours_worked) as n_observations,
         observed.min_observations,
         observed.meets_minimum,
-        observed.sales_per_hour as raw_value,
+        trim_scale(observed.sales_per_hour) as raw_value,
         null::numeric as prior_value,
         null::text as prior_source,
         null::numeric as prior_strength,
         null::numeric as shrunk_value,
-        100.0 * (peers.peers_lower + 0.5 * peers.peers_equal) / peers.peer_count as points,
+        trim_scale(100.0 * (peers.peers_lower + 0.5 * peers.peers_equal) / peers.peer_count) as points,
         {{ attestation_fmt('observed.hours_worked') }} || ' hours'
         || case
             when observed.sales_per_hour is not null
@@ -154,8 +154,8 @@ final as (
             else ''
         end as observation_text,
         'hours'::text as observation_unit,
-        observed.revenue,
-        observed.sales_per_hour,
+        trim_scale(observed.revenue) as revenue,
+        trim_scale(observed.sales_per_hour) as sales_per_hour,
         peers.peer_count,
         peers.peers_lower,
         peers.peers_equal

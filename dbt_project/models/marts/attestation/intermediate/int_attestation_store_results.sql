@@ -234,7 +234,7 @@ halves as (
 
 ),
 
-final as (
+team as (
 
     select
         *,
@@ -246,9 +246,51 @@ final as (
             (case when meets_visit_minimum and service_score_mean_pct is not null then 1 else 0 end)
             + (case when meets_response_minimum and customer_points is not null then 1 else 0 end),
             0
-        ) as team_result_points,
-        {{ attestation_methodology_version() }} as methodology_version
+        ) as team_result_points
     from halves
+
+),
+
+-- trim_scale drops the trailing zeros numeric division leaves (85.0000000000000000 -> 85):
+-- the same value, easier to read and to compare.
+final as (
+
+    select
+        period_type,
+        period_label,
+        store_code,
+        region,
+        store_format,
+        service_visits,
+        trim_scale(service_score_mean_pct) as service_score_mean_pct,
+        product_knowledge_visits,
+        trim_scale(product_knowledge_mean_pct) as product_knowledge_mean_pct,
+        responses,
+        nps_n,
+        promoters,
+        detractors,
+        csat_n,
+        csat_top2,
+        trim_scale(csat_pct) as csat_pct,
+        trim_scale(nps) as nps,
+        trim_scale(customer_points) as customer_points,
+        meets_visit_minimum,
+        meets_response_minimum,
+        trim_scale(team_result_points) as team_result_points,
+        team_result_min_visits,
+        team_result_min_responses,
+        chain_service_visits,
+        trim_scale(chain_service_score_mean_pct) as chain_service_score_mean_pct,
+        chain_product_knowledge_visits,
+        trim_scale(chain_product_knowledge_mean_pct) as chain_product_knowledge_mean_pct,
+        chain_responses,
+        chain_nps_n,
+        chain_promoters,
+        chain_detractors,
+        chain_csat_n,
+        chain_csat_top2,
+        {{ attestation_methodology_version() }} as methodology_version
+    from team
 
 )
 
