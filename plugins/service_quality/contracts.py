@@ -151,8 +151,13 @@ class Contract:
 
     @property
     def asset_uri(self) -> str:
-        """The Airflow Asset a load of this source emits (the transform DAG schedules on it)."""
-        return f"postgres://warehouse/raw/{self.source}"
+        """The Airflow Asset a load of this source emits (the transform DAG schedules on it).
+
+        The brief's ``postgres://warehouse/raw/<source>`` is rejected by the Postgres provider's URI check
+        (it needs host, database, schema and table), so the database is spelled out: host ``warehouse``
+        (the connection), database ``warehouse``, schema ``raw``, table ``<source>``.
+        """
+        return f"postgres://warehouse/warehouse/raw/{self.source}"
 
     def raw_column(self, name: str) -> str:
         """The ``raw`` column a contract column lands in (PII lands as its keyed hash)."""
