@@ -14,7 +14,7 @@ GRACE_DAYS = 9
 
 #: 06:00 UTC on the day after the grace period: the 10th of the month that follows the period.
 QUARTERLY_CRON = f"0 6 {GRACE_DAYS + 1} 1,4,7,10 *"
-ANNUAL_CRON = f"0 6 {GRACE_DAYS + 1} 1 *"
+ANNUAL_CRON = f"0 7 {GRACE_DAYS + 1} 1 *"
 
 PERIOD_TYPES = ("quarter", "year")
 

@@ -1,0 +1,73 @@
+"""
+### Quarterly attestation
+
+Attests the calendar quarter that closed before the run, once the grace period for late deliveries
+(9 days) is over: runs at 06:00 UTC on the 10th of January, April, July and October. The quarter is
+derived from the run's data interval, so a backfill or a rerun attests the same quarter.
+
+1. **plan**: mark published periods that received late data `revision_pending`; attest this run's
+   quarter and every period already pending.
+2. **build**: `dbt build` of the attestation models and everything upstream, tests included (a failed
+   test stops the run: nothing is published).
+3. **publish**: a new revision per period when its inputs checksum changed; otherwise the current
+   revision stands. Published revisions are never altered.
+4. **render**: HTML reports per store and quarter, awards and an index, from published revisions.
+
+Param `period` (e.g. `2025-Q1`) attests that quarter instead, for a manual re-attestation.
+Connection: `warehouse`. Guide: `docs/attestation.md`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from airflow.sdk import CronTriggerTimetable, Param, dag, task
+
+from service_quality.attestation.periods import QUARTERLY_CRON
+
+PERIOD_TYPE = "quarter"
+
+
+@dag(
+    schedule=CronTriggerTimetable(QUARTERLY_CRON, timezone="UTC"),
+    start_date=datetime(2025, 1, 1, tzinfo=UTC),
+    catchup=True,
+    max_active_runs=1,
+    doc_md=__doc__,
+    default_args={"owner": "data-platform", "retries": 1},
+    params={"period": Param("", type="string", description="quarter to attest instead, e.g. 2025-Q1")},
+    tags=["attestation", "reports"],
+)
+def attestation_quarterly():
+    @task
+    def plan(data_interval_end=None, params=None) -> dict:
+        from service_quality.airflow_support import warehouse_dsn
+        from service_quality.attestation import runs
+
+        return runs.plan(warehouse_dsn(), PERIOD_TYPE, data_interval_end, requested_label=params.get("period"))
+
+    @task
+    def build(planned: dict) -> dict:
+        from service_quality.airflow_support import warehouse_dsn
+        from service_quality.attestation import runs
+
+        return runs.build(warehouse_dsn(), planned)
+
+    @task
+    def publish(built: dict, run_id=None, dag=None) -> list[dict]:
+        from service_quality.airflow_support import warehouse_dsn
+        from service_quality.attestation import runs
+
+        return runs.publish_planned(warehouse_dsn(), built, run_id=run_id, dag_id=dag.dag_id)
+
+    @task
+    def render(published: list[dict]) -> dict:
+        from service_quality.airflow_support import warehouse_dsn
+        from service_quality.attestation import runs
+
+        return runs.render(warehouse_dsn(), published)
+
+    render(publish(build(plan())))
+
+
+attestation_quarterly()

@@ -1,0 +1,100 @@
+"""What one attestation run does, step by step; the DAGs ``attestation_quarterly`` / ``_annual`` call these.
+
+1. :func:`plan`: mark published periods that received late data ``revision_pending`` and choose what
+   to attest: the period that closed before the run's data interval (after the grace period), plus
+   every period already ``revision_pending`` ("until the next run").
+2. :func:`build`: build and test the attestation models as of the run's interval end.
+3. :func:`publish_planned`: publish each planned period (a new revision only when its inputs changed).
+4. :func:`render`: render the HTML reports of what was attested, from the published revisions.
+
+Every step takes and returns plain JSON-able dicts (Airflow passes them between tasks) and is keyed on
+the run's data interval, never on the clock: rerunning a run gives the same result.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from service_quality.attestation import periods as P
+from service_quality.warehouse.connection import WarehouseDsn
+
+log = logging.getLogger(__name__)
+
+
+def _as_datetime(value: datetime | str) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def plan(
+    dsn: WarehouseDsn,
+    period_type: str,
+    data_interval_end: datetime | str,
+    *,
+    requested_label: str | None = None,
+    grace_days: int = P.GRACE_DAYS,
+) -> dict[str, Any]:
+    """Mark late data, then list the periods this run attests (its own first, then pending ones).
+
+    ``requested_label`` (the DAG's ``period`` param) attests that period instead of the scheduled
+    one, e.g. to re-attest a quarter by hand; it must be closed before the run's interval end.
+    """
+    from service_quality.attestation.late import mark_revision_pending
+
+    end = _as_datetime(data_interval_end)
+    if requested_label:
+        target = P.parse(period_type, requested_label)
+        if target.end > end.date():
+            raise ValueError(
+                f"{target} is not closed at the run's data interval end {end:%Y-%m-%d}: "
+                "attest only periods that have ended (trigger the run with a later logical date)"
+            )
+    else:
+        target = P.closed_period(period_type, end, grace_days)
+    with dsn.connect() as conn:
+        pending = mark_revision_pending(conn)
+    labels = [(target.period_type, target.label)]
+    labels += sorted({(p.period_type, p.period_label) for p in pending} - set(labels))
+    log.info("attesting %s; revision_pending: %s", target, [f"{t} {label}" for t, label in labels[1:]] or "none")
+    return {
+        "as_of": end.date().isoformat(),
+        "periods": [{"period_type": t, "period_label": label} for t, label in labels],
+        "late": [p.message() for p in pending],
+    }
+
+
+def build(dsn: WarehouseDsn, planned: dict[str, Any]) -> dict[str, Any]:
+    """Build and test the attestation models; the plan comes back with ``inputs_as_of`` added."""
+    from service_quality.attestation.build import build_attestation
+
+    inputs_as_of = build_attestation(dsn, date.fromisoformat(planned["as_of"]))
+    return {**planned, "inputs_as_of": inputs_as_of.isoformat()}
+
+
+def publish_planned(dsn: WarehouseDsn, built: dict[str, Any], *, run_id: str, dag_id: str) -> list[dict[str, Any]]:
+    """Publish every planned period; returns one dict per period (revision, created or not)."""
+    from service_quality.attestation.publish import publish
+
+    inputs_as_of = _as_datetime(built["inputs_as_of"])
+    done = []
+    with dsn.connect() as conn:
+        for item in built["periods"]:
+            period = P.parse(item["period_type"], item["period_label"])
+            publication = publish(conn, period, run_id=run_id, dag_id=dag_id, inputs_as_of=inputs_as_of)
+            log.info(publication.message())
+            done.append({**publication.as_dict(), "message": publication.message()})
+    return done
+
+
+def render(dsn: WarehouseDsn, published: list[dict[str, Any]], out_dir: Path | None = None) -> dict[str, Any]:
+    """Render the reports of the attested periods (and the index) from their published revisions."""
+    from service_quality.attestation.reports import render_reports
+    from service_quality.paths import REPORTS_DIR
+
+    wanted = [P.parse(p["period_type"], p["period_label"]) for p in published]
+    with dsn.connect() as conn:
+        result = render_reports(conn, out_dir or REPORTS_DIR, wanted)
+    log.info(result.message())
+    return {"index": str(result.index), "pages": len(result.pages)}
