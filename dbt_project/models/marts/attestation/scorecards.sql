@@ -288,8 +288,10 @@ explained as (
                 || case
                     when with_previous.status = 'attested'
                         then
-                            'Total: ' || with_previous.weighted_points_text || ' = '
-                            || with_previous.total_points::text || ' → grade ' || with_previous.uncapped_grade
+                            'Total: ' || with_previous.weighted_points_text
+                            || ' = ' || {{ attestation_fmt('with_previous.weighted_points_sum', 2) }}
+                            || ' → ' || with_previous.total_points::text
+                            || ' → grade ' || with_previous.uncapped_grade
                             || case
                                 when with_previous.is_grade_capped
                                     then
