@@ -11,6 +11,7 @@ import csv
 import json
 import logging
 import multiprocessing
+import os
 import random
 import shutil
 import time
@@ -229,6 +230,10 @@ def _write_truth(
         for case in cases:
             f.write(json.dumps(case, ensure_ascii=False, sort_keys=True) + "\n")
     (truth / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+    # the truth is "as of" the last arrival, so a rerun reproduces its modification times too
+    written = max((d.arrived_at for d in deliveries), default=0)
+    for path in truth.iterdir():
+        os.utime(path, (written, written))
 
 
 def simulate(

@@ -214,7 +214,7 @@ def _survey(
     linked = channel in CSV_CHANNELS or rng.random() < 0.6
     employee_code = seller.employee.code if (seller and linked) else ""
     skill = (seller.employee.skill if seller else 0.0) + store.effect
-    q = 0.75 * skill + rng.gauss(0.0, 0.9)
+    q = 0.55 * skill + rng.gauss(0.0, 1.0)
     has_nps = rng.random() < 0.9
     has_csat = (not has_nps) or rng.random() < 0.82
     nps = str(min(10, max(0, round(8.0 + 1.7 * q)))) if has_nps else ""
@@ -264,16 +264,16 @@ def _answer(world: World, rng: random.Random, q: Question, skill: float, scenari
     difficulty = world.difficulty[(q.version, q.code)]
     if q.answer_type == "yes_no":
         if q.is_critical:
-            yes = rng.random() >= sigmoid(-4.6 - 0.9 * skill)
+            yes = rng.random() >= sigmoid(-5.2 - 0.9 * skill)
         else:
-            yes = rng.random() < sigmoid(1.1 + 1.1 * skill + difficulty)
+            yes = rng.random() < sigmoid(1.1 + 0.85 * skill + difficulty)
         if yes:
             return "yes", ""
         comment = ""
         if rng.random() < 0.45:
             comment = rng.choice(names.AUDIT_COMMENTS_NO_EN if rng.random() < 0.1 else names.AUDIT_COMMENTS_NO_RU)
         return "no", comment
-    value = min(5, max(0, round(3.0 + 1.05 * skill + 0.5 * difficulty + rng.gauss(0.0, 0.85))))
+    value = min(5, max(0, round(3.0 + 0.85 * skill + 0.5 * difficulty + rng.gauss(0.0, 1.0))))
     comment = rng.choice(names.AUDIT_COMMENTS_SCALE_RU) if value <= 2 and rng.random() < 0.3 else ""
     return str(value), comment
 

@@ -67,7 +67,7 @@ FORMATS: dict[str, FormatProfile] = {
         45,
         (("cashier", 0.55), ("sales_consultant", 0.45)),
         ("cashier", "sales_consultant"),
-        1000,
+        750,
         0.38,
         2.4,
         8,
@@ -75,9 +75,9 @@ FORMATS: dict[str, FormatProfile] = {
         True,
     ),
     "supermarket": FormatProfile(
-        0.15, 25, (("cashier", 0.7), ("sales_consultant", 0.3)), ("cashier",), 430, 0.48, 2.0, 8, 22, False
+        0.15, 25, (("cashier", 0.7), ("sales_consultant", 0.3)), ("cashier",), 360, 0.48, 1.8, 8, 22, False
     ),
-    "convenience": FormatProfile(0.10, 10, (("cashier", 1.0),), ("cashier",), 300, 0.6, 1.3, 7, 23, False),
+    "convenience": FormatProfile(0.10, 10, (("cashier", 1.0),), ("cashier",), 250, 0.6, 1.3, 7, 23, False),
     "service_center": FormatProfile(
         0.15,
         14,
@@ -92,7 +92,7 @@ FORMATS: dict[str, FormatProfile] = {
         back_office_share=0.25,
     ),
     "restaurant": FormatProfile(
-        0.10, 22, (("waiter", 0.78), ("cashier", 0.22)), ("waiter",), 240, 0.8, 2.0, 11, 23, False
+        0.10, 22, (("waiter", 0.78), ("cashier", 0.22)), ("waiter",), 190, 0.8, 2.0, 11, 23, False
     ),
     "hotel": FormatProfile(
         0.05, 20, (("receptionist", 0.5), ("waiter", 0.5)), ("receptionist", "waiter"), 150, 0.22, 1.4, 0, 24, False
