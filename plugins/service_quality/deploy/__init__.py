@@ -1,0 +1,1 @@
+"""Deployment helpers: worker naming, failure alerts, and the Celery scale-out harness."""

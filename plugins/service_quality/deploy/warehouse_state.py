@@ -1,0 +1,107 @@
+"""A comparable fingerprint of what the pipeline wrote into a warehouse.
+
+Two runs of the same DAGs over the same landing zone must leave the same data, whatever executor ran
+them and in whatever order parallel tasks finished. Surrogate keys, load timestamps and run ids
+legitimately differ between runs, so the fingerprint leaves them out: generated columns (a
+``nextval`` or ``now()`` default) and run ids are dropped, and every reference to a delivery is
+replaced by that delivery's landing path, which is the same in both runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from service_quality.warehouse.connection import WarehouseDsn
+
+#: Schemas whose tables are compared row by row (count + checksum).
+COMPARED_SCHEMAS = ("raw", "quarantine")
+#: Columns that name a delivery by its surrogate id: compared through the delivery's path instead.
+DELIVERY_REFERENCES = ("_delivery_id", "delivery_id", "duplicate_of")
+#: Columns that identify the run, not the data.
+RUN_COLUMNS = ("run_id",)
+
+
+@dataclass(frozen=True)
+class TableState:
+    rows: int
+    checksum: str
+
+
+def _columns(conn, schema: str, table: str) -> list[tuple[str, str | None]]:
+    return conn.execute(
+        """
+        select column_name, column_default
+        from information_schema.columns
+        where table_schema = %s and table_name = %s
+        order by ordinal_position
+        """,
+        [schema, table],
+    ).fetchall()
+
+
+def _is_generated(default: str | None) -> bool:
+    if not default:
+        return False
+    lowered = default.lower()
+    return "nextval(" in lowered or "now()" in lowered or "current_timestamp" in lowered
+
+
+def _table_state(conn, schema: str, table: str) -> TableState:
+    from psycopg import sql
+
+    selected: list[sql.Composable] = []
+    joins: list[sql.Composable] = []
+    for index, (name, default) in enumerate(_columns(conn, schema, table)):
+        column = sql.Identifier("t", name)
+        if name in DELIVERY_REFERENCES:
+            alias = sql.Identifier(f"d{index}")
+            joins.append(sql.SQL(" left join ops.deliveries {a} on {a}.delivery_id = {c}").format(a=alias, c=column))
+            selected.append(sql.SQL("{}.path as {}").format(alias, sql.Identifier(name)))
+        elif name in RUN_COLUMNS or _is_generated(default):
+            continue
+        else:
+            selected.append(column)
+    query = sql.SQL(
+        "select count(*), coalesce(md5(string_agg(r::text, E'\\n' order by r::text)), '')"
+        " from (select {cols} from {tbl} t{joins}) r"
+    ).format(
+        cols=sql.SQL(", ").join(selected),
+        tbl=sql.Identifier(schema, table),
+        joins=sql.Composed(joins),
+    )
+    rows, checksum = conn.execute(query).fetchone()
+    return TableState(int(rows), checksum)
+
+
+def snapshot(dsn: WarehouseDsn) -> dict[str, TableState]:
+    """Fingerprint of ``raw.*``, ``quarantine.*`` and ``ops.deliveries``, keyed by ``schema.table``."""
+    state: dict[str, TableState] = {}
+    with dsn.connect() as conn:
+        tables = conn.execute(
+            """
+            select table_schema, table_name from information_schema.tables
+            where table_schema = any(%s) and table_type = 'BASE TABLE'
+            order by 1, 2
+            """,
+            [list(COMPARED_SCHEMAS)],
+        ).fetchall()
+        for schema, table in [*tables, ("ops", "deliveries")]:
+            state[f"{schema}.{table}"] = _table_state(conn, schema, table)
+    return state
+
+
+def delivery_status_counts(dsn: WarehouseDsn) -> dict[tuple[str, str], int]:
+    """``(source, status) -> deliveries``: the operator's view of what a run did."""
+    with dsn.connect() as conn:
+        rows = conn.execute("select source, status, count(*) from ops.deliveries group by 1, 2").fetchall()
+    return {(source, status): int(n) for source, status, n in rows}
+
+
+def differences(left: dict[str, TableState], right: dict[str, TableState]) -> list[str]:
+    """Human-readable differences between two snapshots; empty when they are equal."""
+    found = []
+    for key in sorted(set(left) | set(right)):
+        a, b = left.get(key), right.get(key)
+        if a != b:
+            found.append(f"{key}: {a} != {b}")
+    return found
