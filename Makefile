@@ -11,7 +11,7 @@ AIRFLOW_ENV := .local/airflow.env
 WITH_AIRFLOW := set -a && source $(AIRFLOW_ENV) && set +a && export PATH="$(CURDIR)/$(BIN):$$PATH" &&
 
 .PHONY: help setup demo test lint format warehouse-start warehouse-stop warehouse-reset bootstrap \
-	airflow-init airflow dag-test clean bench
+	airflow-init airflow dag-test clean bench scale-out
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -74,6 +74,9 @@ SCALE ?= S
 ONLY ?=
 bench: setup ## run the benchmarks (not tests): make bench SCALE=S|M ONLY=parse,memory
 	$(SQW) bench --scale $(SCALE) $(if $(ONLY),--only $(ONLY))
+
+scale-out: setup ## prove Celery scale-out locally: 2 workers + scheduler + api-server, compare with dags test
+	$(BIN)/python -m service_quality.deploy.scaleout $(SCALE_OUT_ARGS)
 
 clean: ## remove the virtual environment and local state (stops the embedded warehouse first)
 	-@test -x $(SQW) && $(SQW) warehouse stop
