@@ -1,0 +1,60 @@
+"""Run one DAG through a real local Airflow (scheduler, DAG processor, triggerer, API server) and
+report the run's duration as Airflow recorded it (``dag_run.end_date - start_date``).
+
+Airflow reads its configuration when it is first imported, so this runs in a subprocess whose
+environment is the benchmark's own Airflow (home, metadata DB, warehouse connection): nothing of the
+benchmark process's environment leaks into it, and it cannot touch the developer's Airflow.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from service_quality.bench.workspace import python
+from service_quality.paths import ROOT
+
+_PROBE = """
+import json, os, sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from service_quality.orchestrate.airflow_runtime import LocalAirflow
+
+dag_ids = sys.argv[1].split(",")
+out = []
+with LocalAirflow(dict(os.environ)) as airflow:
+    os.environ.update(airflow.env)  # the ORM calls below must see the same configuration
+    from service_quality.orchestrate.dagruns import DagRuns
+
+    runs = DagRuns(Path(airflow.env["AIRFLOW__LOGGING__BASE_LOG_FOLDER"]), check_alive=airflow.check_alive,
+                   progress=lambda line: print(line, file=sys.stderr, flush=True))
+    runs.wait_for_dags(dag_ids, timeout=900)
+    for dag_id in dag_ids:
+        run_id = runs.trigger(dag_id, logical_date=datetime.now(UTC))
+        (result,) = runs.wait([(dag_id, run_id)], label=dag_id, timeout=7200)
+        out.append({"dag_id": dag_id, "run_id": run_id, "state": result.state,
+                    "seconds": result.duration_seconds, "tasks": result.task_states})
+print("SQW_DAG_RESULT " + json.dumps(out))
+"""
+
+
+def run_dags(dag_ids: list[str], env: dict[str, str], timeout: float = 7800) -> list[dict]:
+    """Trigger each DAG in turn (each after the previous ended); their durations per Airflow's metadata."""
+    result = subprocess.run(
+        [python(), "-c", _PROBE, ",".join(dag_ids)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+    )
+    for line in result.stdout.splitlines():
+        if line.startswith("SQW_DAG_RESULT "):
+            return json.loads(line.split(" ", 1)[1])
+    log_dir = Path(env["AIRFLOW_HOME"]) / "logs" / "components"
+    raise RuntimeError(
+        f"running {dag_ids} through Airflow failed (exit {result.returncode}); component logs in {log_dir}:\n"
+        f"{result.stderr[-4000:]}"
+    )
