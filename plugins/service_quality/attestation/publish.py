@@ -144,6 +144,11 @@ def _methodology_version(conn: psycopg.Connection, period: Period) -> str:
             [period.period_type, period.label],
         )
     ]
+    if not versions:
+        raise PublicationError(
+            f"{SCHEMA}.scorecards has no rows for {period}: nothing to attest. Check that the period's "
+            "employees, assignments and facts were ingested (ops.deliveries) and the models were rebuilt"
+        )
     if len(versions) != 1 or versions[0] is None:
         raise PublicationError(
             f"{SCHEMA}.scorecards rows for {period} carry methodology versions {versions}: "
@@ -216,11 +221,6 @@ def publish(
         )
         as_of = inputs_as_of or conn.execute("select now()").fetchone()[0]
         checksum, version, counts = inputs_checksum(conn, period)
-        if counts["scorecards"] == 0:
-            raise PublicationError(
-                f"{SCHEMA}.scorecards has no rows for {period}: nothing to attest. Check that the period's "
-                "employees, assignments and facts were ingested (ops.deliveries) and the models were rebuilt"
-            )
         latest = conn.execute(
             """
             select revision, inputs_checksum, published_at, methodology_version,

@@ -1,0 +1,275 @@
+"""Publication of attestation revisions on a real PostgreSQL: frozen revisions, no-op reruns, N + 1 on
+change, the latest views, the BI role, and revision_pending when late data arrives."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+
+from service_quality.attestation import periods, runs
+from service_quality.attestation.late import find_late_data, mark_revision_pending
+from service_quality.attestation.publish import PublicationError, inputs_checksum, publish
+
+pytestmark = pytest.mark.integration
+
+Q1 = periods.parse("quarter", "2025-Q1")
+Q2 = periods.parse("quarter", "2025-Q2")
+Y = periods.parse("year", "2025")
+
+
+def _published(conn, table: str, period, revision: int) -> list[tuple]:
+    return conn.execute(
+        f"select * from attestation.{table} where period_type = %s and period_label = %s and revision = %s "
+        "order by 4, 5",
+        [period.period_type, period.label, revision],
+    ).fetchall()
+
+
+def test_first_publication_freezes_every_row_and_keeps_unknown_columns(built):
+    with built.connect() as conn:
+        pub = publish(conn, Q1, run_id="scheduled__2025-04-10", dag_id="attestation_quarterly")
+        assert (pub.revision, pub.created) == (1, True)
+        assert (pub.scorecard_rows, pub.component_rows, pub.award_rows) == (5, 25, 5)
+        assert pub.methodology_version == "1"
+        # Only Q1's rows: the other periods are untouched until their own run.
+        assert conn.execute("select count(*) from attestation.revisions").fetchone()[0] == 1
+        row = conn.execute(
+            "select full_name, total_points, grade, _extra from attestation.latest_scorecards "
+            "where period_label = '2025-Q1' and employee_code = 'E001'"
+        ).fetchone()
+        assert row[0] == "Анна Смирнова"
+        assert float(row[1]) == 87.3 and row[2] == "A"
+        # A column the published table does not know is kept whole; build timestamps too.
+        assert row[3]["coach_note"] == "note for E001"
+        revision = conn.execute(
+            "select run_id, dag_id, methodology_version, inputs_checksum from attestation.revisions"
+        ).fetchone()
+        assert revision == ("scheduled__2025-04-10", "attestation_quarterly", "1", pub.inputs_checksum)
+        status = conn.execute("select status, current_revision from attestation.period_status").fetchone()
+        assert status == ("published", 1)
+
+
+def test_rerun_with_unchanged_inputs_adds_no_revision(built, rebuild):
+    with built.connect() as conn:
+        first = publish(conn, Q1, run_id="run-1")
+    rebuild(built)  # a full rebuild of the same data: new build timestamps, same rows
+    with built.connect() as conn:
+        again = publish(conn, Q1, run_id="run-2")
+        assert again.created is False
+        assert again.revision == 1
+        assert again.inputs_checksum == first.inputs_checksum
+        assert "revision 1" in again.message() and "stands" in again.message()
+        assert conn.execute("select count(*) from attestation.revisions").fetchone()[0] == 1
+        assert conn.execute("select count(*) from attestation.published_scorecards").fetchone()[0] == 5
+        # The run is recorded as having attested the period.
+        assert conn.execute("select last_run_id from attestation.period_status").fetchone()[0] == "run-2"
+
+
+def test_changed_inputs_add_revision_n_plus_1_and_never_alter_revision_n(built):
+    with built.connect() as conn:
+        publish(conn, Q1, run_id="run-1")
+        before = _published(conn, "published_scorecards", Q1, 1)
+        before_components = _published(conn, "published_components", Q1, 1)
+        # A late survey changes one employee's customer_feedback component and total.
+        conn.execute(
+            "update attestation.components set raw_value = 95, points = 95 "
+            "where period_label = '2025-Q1' and employee_code = 'E002' and component = 'customer_feedback'"
+        )
+        conn.execute(
+            "update attestation.scorecards set total_points = 75.8, grade = 'B' "
+            "where period_label = '2025-Q1' and employee_code = 'E002'"
+        )
+        conn.commit()
+        second = publish(conn, Q1, run_id="run-2")
+        assert (second.revision, second.created) == (2, True)
+        assert _published(conn, "published_scorecards", Q1, 1) == before
+        assert _published(conn, "published_components", Q1, 1) == before_components
+        latest = conn.execute(
+            "select revision, total_points from attestation.latest_scorecards "
+            "where period_label = '2025-Q1' and employee_code = 'E002'"
+        ).fetchone()
+        assert latest[0] == 2 and float(latest[1]) == 75.8
+        # Revision 1 stays readable.
+        old = conn.execute(
+            "select total_points from attestation.published_scorecards "
+            "where period_label = '2025-Q1' and employee_code = 'E002' and revision = 1"
+        ).fetchone()
+        assert float(old[0]) == 70.3
+        assert conn.execute("select count(*) from attestation.latest_scorecards").fetchone()[0] == 5
+        # A third run on the same inputs adds nothing.
+        assert publish(conn, Q1, run_id="run-3").created is False
+        assert conn.execute("select max(revision) from attestation.revisions").fetchone()[0] == 2
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "update attestation.published_scorecards set total_points = 100",
+        "delete from attestation.published_components",
+        "update attestation.revisions set inputs_checksum = 'x'",
+        "delete from attestation.published_awards",
+        "truncate attestation.published_scorecards cascade",
+    ],
+)
+def test_published_revisions_cannot_be_altered(built, statement):
+    with built.connect() as conn:
+        publish(conn, Q1, run_id="run-1")
+        with pytest.raises(psycopg.errors.RestrictViolation, match="append-only"):
+            conn.execute(statement)
+
+
+def test_bi_reader_reads_the_latest_views_and_cannot_write(built):
+    with built.connect() as conn:
+        publish(conn, Q1, run_id="run-1")
+        publish(conn, Y, run_id="run-1")
+        conn.execute("set role bi_reader")
+        assert conn.execute("select count(*) from attestation.latest_scorecards").fetchone()[0] == 10
+        assert conn.execute("select count(*) from attestation.latest_components").fetchone()[0] == 50
+        assert conn.execute("select count(*) from attestation.latest_awards").fetchone()[0] == 10
+        labels = conn.execute(
+            "select period_label, period_status from attestation.latest_revisions order by 1"
+        ).fetchall()
+        assert labels == [("2025", "published"), ("2025-Q1", "published")]
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("insert into attestation.period_status select * from attestation.period_status")
+
+
+def test_publication_refuses_what_it_cannot_stand_behind(built):
+    with built.connect() as conn:
+        with pytest.raises(PublicationError, match="no rows for quarter 2025-Q3"):
+            publish(conn, periods.parse("quarter", "2025-Q3"), run_id="run-1")
+        conn.execute("update attestation.scorecards set methodology_version = '2' where employee_code = 'E001'")
+        conn.commit()
+        with pytest.raises(PublicationError, match="exactly one is required"):
+            publish(conn, Q1, run_id="run-1")
+        assert conn.execute("select count(*) from attestation.revisions").fetchone()[0] == 0
+
+
+def test_checksum_ignores_float_noise_but_sees_real_changes(built):
+    with built.connect() as conn:
+        base, _, _ = inputs_checksum(conn, Q1)
+        conn.execute("update attestation.awards set score = score + 1e-12 where period_label = '2025-Q1'")
+        assert inputs_checksum(conn, Q1)[0] == base
+        conn.execute("update attestation.awards set score = score + 0.1 where period_label = '2025-Q1' and rank = 1")
+        assert inputs_checksum(conn, Q1)[0] != base
+        conn.rollback()
+
+
+def _deliver(conn, source: str, *, status: str = "loaded", processed_at: datetime | None = None) -> int:
+    """Record a delivery as the ingestion does (ops.deliveries), returning its id."""
+    return conn.execute(
+        """
+        insert into ops.deliveries (source, path, content_sha256, size_bytes, arrived_at, status, processed_at)
+        values (%s, %s, md5(random()::text), 1, now(), %s, coalesce(%s, clock_timestamp()))
+        returning delivery_id
+        """,
+        [source, f"{source}/late-{datetime.now(UTC).timestamp()}.csv", status, processed_at],
+    ).fetchone()[0]
+
+
+def _survey(conn, delivery_id: int, visited_at: str, store: str = "MSK-01") -> None:
+    conn.execute(
+        """
+        insert into raw.surveys (response_id, visited_at, submitted_at, store_code, channel, nps,
+                                 _delivery_id, _row_number, _arrived_at)
+        values (md5(random()::text), %s, %s, %s, 'web', 9, %s, 1, now())
+        """,
+        [visited_at, visited_at, store, delivery_id],
+    )
+
+
+def _store(conn, delivery_id: int, tz: str = "Asia/Vladivostok", name: str = "Москва, Тверская") -> None:
+    conn.execute(
+        """
+        insert into raw.stores (store_code, store_name, region, city, format, timezone, opened_on,
+                                _delivery_id, _row_number, _arrived_at)
+        values ('MSK-01', %s, 'Москва', 'Москва', 'electronics', %s, '2020-01-01', %s, 1, clock_timestamp())
+        """,
+        [name, tz, delivery_id],
+    )
+
+
+def test_late_data_marks_published_periods_revision_pending_until_the_next_run(built):
+    with built.connect() as conn:
+        # The store roster arrived before publication (its zone decides local dates).
+        _store(conn, _deliver(conn, "stores", processed_at=datetime(2025, 1, 1, tzinfo=UTC)))
+        conn.commit()
+        for period in (Q1, Q2, Y):
+            publish(conn, period, run_id="run-1")
+        assert mark_revision_pending(conn) == []
+
+        # Not late: a rejected delivery, a survey of a period not published, an identical roster snapshot.
+        _survey(conn, _deliver(conn, "surveys", status="rejected"), "2025-02-01T10:00:00+03:00")
+        _survey(conn, _deliver(conn, "surveys"), "2026-02-01T10:00:00+03:00")
+        _store(conn, _deliver(conn, "stores"))
+        conn.commit()
+        assert mark_revision_pending(conn) == []
+
+        # Late: a survey of 31 March 18:00 UTC = 1 April 04:00 in Vladivostok is second-quarter data.
+        late = _deliver(conn, "surveys")
+        _survey(conn, late, "2025-03-31T18:00:00+00:00")
+        conn.commit()
+        pending = mark_revision_pending(conn)
+        assert {(p.period_type, p.period_label) for p in pending} == {("quarter", "2025-Q2"), ("year", "2025")}
+        assert all(p.late_deliveries == (late,) and p.late_rows == 1 for p in pending)
+        statuses = dict(conn.execute("select period_label, status from attestation.period_status").fetchall())
+        assert statuses == {"2025-Q1": "published", "2025-Q2": "revision_pending", "2025": "revision_pending"}
+        # Marking again changes nothing; the views show the mark to BI.
+        assert [p.late_deliveries for p in mark_revision_pending(conn)] == [(late,), (late,)]
+        assert conn.execute(
+            "select distinct period_status from attestation.latest_scorecards where period_label = '2025-Q2'"
+        ).fetchone() == ("revision_pending",)
+
+        # A changed roster row (a new zone for the store) touches every period the store is open in.
+        _store(conn, _deliver(conn, "stores"), tz="Europe/Moscow")
+        conn.commit()
+        assert {p.period_label for p in find_late_data(conn)} == {"2025-Q1", "2025-Q2", "2025"}
+
+        # The next run attests the pending periods: unchanged results -> the revision stands, mark cleared.
+        again = publish(conn, Q2, run_id="run-2")
+        assert again.created is False
+        status = conn.execute(
+            "select status, pending_since, late_deliveries, last_run_id from attestation.period_status "
+            "where period_label = '2025-Q2'"
+        ).fetchone()
+        assert status == ("published", None, [], "run-2")
+
+
+def test_plan_attests_the_closed_period_and_the_pending_ones(built):
+    with built.connect() as conn:
+        for period in (Q1, Y):
+            publish(conn, period, run_id="run-1", inputs_as_of=datetime(2025, 4, 10, tzinfo=UTC))
+        _survey(conn, _deliver(conn, "surveys"), "2025-02-01T10:00:00+03:00")
+        conn.commit()
+    planned = runs.plan(built, "quarter", "2025-07-10T06:00:00+00:00")
+    assert planned["as_of"] == "2025-07-10"
+    assert planned["periods"] == [
+        {"period_type": "quarter", "period_label": "2025-Q2"},
+        {"period_type": "quarter", "period_label": "2025-Q1"},
+        {"period_type": "year", "period_label": "2025"},
+    ]
+    assert len(planned["late"]) == 2
+    published = runs.publish_planned(
+        built,
+        {**planned, "inputs_as_of": datetime.now(UTC).isoformat()},
+        run_id="run-2",
+        dag_id="attestation_quarterly",
+    )
+    assert [(p["period_label"], p["revision"], p["created"]) for p in published] == [
+        ("2025-Q2", 1, True),
+        ("2025-Q1", 1, False),
+        ("2025", 1, False),
+    ]
+    with built.connect() as conn:
+        assert (
+            conn.execute("select count(*) from attestation.period_status where status <> 'published'").fetchone()[0]
+            == 0
+        )
+    # The operator's param names an open period: refused with the reason.
+    with pytest.raises(ValueError, match="not closed"):
+        runs.plan(built, "quarter", "2025-05-10T06:00:00+00:00", requested_label="2025-Q2")
+    assert runs.plan(
+        built, "quarter", datetime(2025, 5, 10, 6, tzinfo=UTC) + timedelta(days=60), requested_label="2025-Q1"
+    )["periods"][0] == {"period_type": "quarter", "period_label": "2025-Q1"}
