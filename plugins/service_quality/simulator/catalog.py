@@ -65,6 +65,14 @@ class Product:
     category: str
     price_kop: int
 
+    @property
+    def price_text(self) -> str:
+        return self._price_text
+
+    def __post_init__(self) -> None:
+        # formatted once: the sales loop writes it millions of times
+        object.__setattr__(self, "_price_text", f"{self.price_kop // 100}.{self.price_kop % 100:02d}")
+
 
 def _price(rng: random.Random, mean: float) -> int:
     """A shelf price in kopecks ending in .90 (or .00 above 1,000 roubles)."""

@@ -375,7 +375,13 @@ def _apply(kind: str, d: Delivery, landing: Path, rng: random.Random) -> tuple[l
         f.save(f.text().encode("utf-8"))
         return [_case(d, kind, c.ACCEPTED, column=EXTRA_COLUMN, detail="an unknown column: kept aside in _extra")], []
     if kind == c.CASE_ENCODING:
-        f.save(f.text().encode("cp1251", errors="replace"))
+        data = f.text().encode("cp1251", errors="replace")
+        try:
+            data.decode("utf-8")
+            return [], []  # no Cyrillic that cp1251 would make invalid UTF-8: not a defect here
+        except UnicodeDecodeError:
+            pass
+        f.save(data)
         return [_case(d, kind, c.REJECTED, reason=c.REASON_ENCODING, detail="encoded as cp1251, not UTF-8")], []
     if kind == c.CASE_SEMICOLON:
         f.save(f.text(delimiter=";").encode("utf-8"))

@@ -394,6 +394,8 @@ def simulate_day(world: World, day: date) -> DayResult:
         conversion = min(conversion, 0.95)
         extra_line = 1.0 - 1.0 / profile.lines_per_txn
         picks = world.catalog[store.format]
+        n_picks = len(picks)
+        random_ = rng.random
         multi = store.format in MULTI_UNIT_FORMATS
         returns_allowed = store.format not in ("restaurant", "hotel")
         day_visitors = profile.daily_visitors * season * world.traffic_factor[store.code]
@@ -409,7 +411,7 @@ def simulate_day(world: World, day: date) -> DayResult:
             for _ in range(n_txn):
                 seq += 1
                 transaction_id = f"{store.code}-{ymd}-{seq:05d}"
-                minute, second = rng.randrange(60), rng.randrange(60)
+                minute, second = divmod(int(random_() * 3600), 60)
                 sold_at = f"{iso}T{hour:02d}:{minute:02d}:{second:02d}{offset}"
                 seller = _pick_weighted(rng, sellers, cumulative) if sellers and rng.random() < 0.96 else None
                 seller_code = seller.employee.code if seller else ""
@@ -420,7 +422,7 @@ def simulate_day(world: World, day: date) -> DayResult:
                 line_no = 0
                 while True:
                     line_no += 1
-                    product = rng.choice(picks)
+                    product = picks[int(random_() * n_picks)]
                     if multi:
                         u = rng.random()
                         qty = 1 if u < 0.7 else 2 if u < 0.9 else rng.randint(3, 5)
@@ -442,9 +444,11 @@ def simulate_day(world: World, day: date) -> DayResult:
                         product.brand,
                         product.category,
                         str(qty),
-                        money(product.price_kop),
-                        money(discount),
-                        money(amount - discount),
+                        product.price_text,
+                        money(discount) if discount else "0.00",
+                        product.price_text
+                        if amount == product.price_kop and not discount
+                        else money(amount - discount),
                     ]
                     if forgot_login:  # the POS lost the seller; the correction file restores it
                         sales_fix.append(row)
