@@ -7,17 +7,23 @@ for every DAG. The caller provides the environment (metadata database, warehouse
 landing root); nothing here reads configuration of its own.
 
 Usage: ``python -m service_quality.deploy.reference DATE STAGE [STAGE ...]`` where a stage is a
-comma-separated list of DAG ids (run in that order; stages in order).
+comma-separated list of DAG ids (run in that order; stages in order). The last line printed is
+``{"dag_id": {"state": ..., "seconds": ...}}``.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 
 
-def run(logical_date: str, stages: list[list[str]]) -> dict[str, float]:
-    """Run every DAG with ``airflow dags test``; returns seconds per DAG. Raises on the first failed run."""
+def run(logical_date: str, stages: list[list[str]]) -> dict[str, dict]:
+    """Run every DAG with ``airflow dags test``; returns ``dag_id -> {"state", "seconds"}``.
+
+    A failed run does not stop the others: the Celery run goes on past failures too, and the
+    comparison is of everything both runs did, run states included.
+    """
     from airflow.cli import cli_parser
     from airflow.models.pool import Pool
 
@@ -26,14 +32,19 @@ def run(logical_date: str, stages: list[list[str]]) -> dict[str, float]:
     for name, slots, description in POOLS:
         Pool.create_or_update_pool(name, slots, description, include_deferred=False)
     parser = cli_parser.get_parser()
-    seconds: dict[str, float] = {}
+    outcome: dict[str, dict] = {}
     for stage in stages:
         for dag_id in stage:
             started = time.monotonic()
             args = parser.parse_args(["dags", "test", dag_id, logical_date])
-            args.func(args)  # raises SystemExit("DagRun failed") when the run fails
-            seconds[dag_id] = round(time.monotonic() - started, 1)
-    return seconds
+            try:
+                args.func(args)
+                state = "success"
+            except SystemExit as exc:  # `airflow dags test` exits with "DagRun failed"
+                state = "failed"
+                print(f"reference: {dag_id}: {exc}", file=sys.stderr, flush=True)
+            outcome[dag_id] = {"state": state, "seconds": round(time.monotonic() - started, 1)}
+    return outcome
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,8 +53,9 @@ def main(argv: list[str] | None = None) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     logical_date, stages = argv[0], [s.split(",") for s in argv[1:]]
-    for dag_id, took in run(logical_date, stages).items():
-        print(f"reference: {dag_id} succeeded in {took}s", flush=True)
+    outcome = run(logical_date, stages)
+    # The last line of stdout is the machine-readable result for the harness.
+    print(json.dumps(outcome), flush=True)
     return 0
 
 
