@@ -1,0 +1,270 @@
+"""The dbt project as an Airflow DAG, through Cosmos: one place for every Cosmos setting.
+
+Why these choices (measured on a 2-core machine, see ``docs/operating.md``):
+
+- **Execution mode WATCHER.** One producer task runs a single ``dbt build`` over the whole project; every
+  model and its tests still appear as their own task (a deferrable sensor that turns green or red as dbt
+  reports the node). ``ExecutionMode.LOCAL`` starts one dbt process per model and per test and took
+  about 9.5 × the bare ``dbt build``; the watcher keeps the run within a few seconds of it.
+- **Tests after each model** (``TestBehavior.AFTER_EACH``): ``dbt build`` runs a model's tests right after
+  the model and skips what depends on a failed test; the test sensors show that per model.
+- **Rendered from a manifest** (``LoadMode.DBT_MANIFEST``): parsing the DAG file never invokes dbt. The
+  manifest is written by ``dbt parse`` (:func:`generate_manifest`), which ``sqw run`` and ``make`` targets
+  call before Airflow starts. Without a manifest the DAG still parses, with Cosmos's own project parser.
+- **Profile from the Airflow connection ``warehouse``**: credentials never live in the dbt project.
+- **Marts emit Assets** named like the raw ones: ``postgres://warehouse/<schema>/<table>``.
+
+Heavy imports (Cosmos, Airflow) stay inside the functions: importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import warnings
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from service_quality.paths import DBT_PROJECT_DIR, ROOT
+
+if TYPE_CHECKING:  # pragma: no cover
+    from airflow.sdk import Asset
+
+log = logging.getLogger(__name__)
+
+DAG_ID = "transform"
+CONN_ID = "warehouse"
+PROFILE_NAME = "service_quality"
+TARGET_NAME = "warehouse"
+
+#: The nine landing sources; the ingestion DAG ``ingest_<source>`` emits ``postgres://warehouse/raw/<source>``.
+RAW_SOURCES = (
+    "stores",
+    "employees",
+    "assignments",
+    "shifts",
+    "sales",
+    "traffic",
+    "surveys",
+    "audit_visits",
+    "audit_answers",
+)
+
+#: Schemas whose models are marts (what BI reads); each of their models emits an Asset.
+MART_SCHEMAS = ("service_quality", "attestation")
+
+
+def raw_asset_uri(source: str) -> str:
+    """The Asset a load of ``source`` emits: the ingestion's contract names it, so both sides agree."""
+    try:
+        from service_quality.contracts import CONTRACTS
+    except ImportError:  # the ingestion package is not installed in this checkout
+        return f"postgres://warehouse/warehouse/raw/{source}"
+    return CONTRACTS[source].asset_uri
+
+
+def mart_asset_uri(schema: str, table: str) -> str:
+    """A mart's Asset, shaped like the raw ones (same host and database, its own schema and table)."""
+    prefix = raw_asset_uri("stores").rsplit("/", 2)[0]
+    return f"{prefix}/{schema}/{table}"
+
+
+def raw_assets() -> list[Asset]:
+    from airflow.sdk import Asset
+
+    return [Asset(raw_asset_uri(source)) for source in RAW_SOURCES]
+
+
+def manifest_path(project_dir: Path = DBT_PROJECT_DIR) -> Path:
+    """Where the manifest the DAG is rendered from lives (``SQW_DBT_MANIFEST`` overrides it)."""
+    override = os.environ.get("SQW_DBT_MANIFEST")
+    return Path(override) if override else project_dir / "target" / "manifest.json"
+
+
+def _dbt_executable() -> str:
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else "dbt"
+
+
+def generate_manifest(project_dir: Path = DBT_PROJECT_DIR, target_path: Path | None = None) -> Path:
+    """Run ``dbt parse`` (no database connection) and return the manifest's path.
+
+    Called before Airflow starts (``sqw run``, ``make dbt-manifest``), never while a DAG file is parsed.
+    A throw-away profile with placeholder credentials is enough: parsing never connects.
+    """
+    target = target_path or manifest_path(project_dir).parent
+    with tempfile.TemporaryDirectory(prefix="sqw-dbt-parse-") as profiles_dir:
+        Path(profiles_dir, "profiles.yml").write_text(
+            f"{PROFILE_NAME}:\n  target: {TARGET_NAME}\n  outputs:\n    {TARGET_NAME}:\n"
+            "      type: postgres\n      host: 127.0.0.1\n      port: 5432\n      user: parse_only\n"
+            "      password: parse_only\n      dbname: parse_only\n      schema: public\n      threads: 1\n",
+            encoding="utf-8",
+        )
+        env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False", "DO_NOT_TRACK": "1"}
+        command = [
+            _dbt_executable(),
+            "parse",
+            "--project-dir",
+            str(project_dir),
+            "--profiles-dir",
+            profiles_dir,
+            "--profile",
+            PROFILE_NAME,
+            "--target",
+            TARGET_NAME,
+            "--target-path",
+            str(target),
+            "--no-send-anonymous-usage-stats",
+        ]
+        result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=project_dir)
+    if result.returncode != 0:
+        tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-25:])
+        raise RuntimeError(f"dbt parse failed in {project_dir}; fix the dbt project and rerun:\n{tail}")
+    return target / "manifest.json"
+
+
+def profile_config(conn_id: str = CONN_ID):
+    """The dbt profile, built at run time from the Airflow connection (credentials never in the repo)."""
+    from cosmos import ProfileConfig
+    from cosmos.profiles.postgres.user_pass import PostgresUserPasswordProfileMapping
+
+    class WarehouseProfileMapping(PostgresUserPasswordProfileMapping):
+        """The stock mapping, except that an empty password is valid (``trust`` or peer authentication).
+
+        Cosmos refuses a connection without a password; the embedded warehouse and CI use trust auth.
+        """
+
+        @property
+        def env_vars(self) -> dict[str, str]:
+            env = {self.get_env_var_name("password"): str(self.get_dbt_value("password") or "")}
+            env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "False"
+            env["DO_NOT_TRACK"] = "1"
+            return env
+
+    threads = int(os.environ.get("SQW_DBT_THREADS", "4"))
+    return ProfileConfig(
+        profile_name=PROFILE_NAME,
+        target_name=TARGET_NAME,
+        profile_mapping=WarehouseProfileMapping(
+            conn_id=conn_id,
+            profile_args={"schema": "public", "threads": threads},
+            disable_event_tracking=True,
+        ),
+    )
+
+
+def _mark_mart_outlets(dag: Any) -> None:
+    """Give every mart model's task an Asset outlet, so downstream DAGs (and BI refreshes) can react."""
+    from airflow.sdk import Asset
+    from cosmos.constants import DbtResourceType
+
+    for node in dag.dbt_graph.filtered_nodes.values():
+        if node.resource_type != DbtResourceType.MODEL:
+            continue
+        schema = node.config.get("schema")
+        if schema not in MART_SCHEMAS:
+            continue
+        task = dag.tasks_map.get(node.unique_id)
+        if task is None:
+            continue
+        model_task = getattr(task, "children", None)
+        if model_task:  # a task group (model + its tests): the model's task is the "run" child
+            candidates = [t for t in model_task.values() if t.task_id.endswith(".run")]
+            task = candidates[0] if candidates else None
+        if task is not None and hasattr(task, "outlets"):
+            task.outlets = [*task.outlets, Asset(mart_asset_uri(schema, node.config.get("alias") or node.name))]
+
+
+@contextlib.contextmanager
+def _quiet_parse() -> Iterator[None]:
+    """Keep DAG parsing silent: Cosmos logs its rendering steps and warns about features we do not use.
+
+    The DAG processor parses this file often; those lines are noise there, and the DAG-integrity probe
+    requires a silent parse. Task logs are not affected (the levels are restored afterwards).
+    """
+    names = ("cosmos", "airflow.sdk._shared.configuration.parser")
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.filterwarnings("ignore", message=".*deprecated.*")
+            # Airflow's config parser warns (on stdout) that Cosmos asks for an unset OpenLineage option.
+            with contextlib.redirect_stdout(io.StringIO()):
+                yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+def build_transform_dag(
+    *,
+    dag_id: str = DAG_ID,
+    project_dir: Path = DBT_PROJECT_DIR,
+    manifest: Path | None = None,
+    schedule: Any = "raw-assets",
+    doc_md: str | None = None,
+    start_date: datetime = datetime(2024, 1, 1),
+    tags: list[str] | None = None,
+):
+    """The transform DAG: every dbt model a task, tests after each, one ``dbt build`` behind them."""
+    with _quiet_parse():
+        return _build_transform_dag(
+            dag_id=dag_id,
+            project_dir=project_dir,
+            manifest=manifest,
+            schedule=schedule,
+            doc_md=doc_md,
+            start_date=start_date,
+            tags=tags,
+        )
+
+
+def _build_transform_dag(*, dag_id, project_dir, manifest, schedule, doc_md, start_date, tags):
+    from cosmos import DbtDag, ExecutionConfig, ProjectConfig, RenderConfig
+    from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
+
+    manifest = manifest or manifest_path(project_dir)
+    if manifest.exists():
+        project = ProjectConfig(dbt_project_path=project_dir, manifest_path=manifest, project_name=PROFILE_NAME)
+        load_method = LoadMode.DBT_MANIFEST
+    else:
+        log.warning("no dbt manifest at %s: rendering from the project files; run `make dbt-manifest`", manifest)
+        project = ProjectConfig(dbt_project_path=project_dir)
+        load_method = LoadMode.CUSTOM
+    dag = DbtDag(
+        dag_id=dag_id,
+        schedule=raw_assets() if schedule == "raw-assets" else schedule,
+        start_date=start_date,
+        catchup=False,
+        max_active_runs=1,
+        doc_md=doc_md,
+        tags=tags or ["transform", "dbt"],
+        default_args={"owner": "data-platform", "retries": 1},
+        project_config=project,
+        profile_config=profile_config(),
+        render_config=RenderConfig(load_method=load_method, test_behavior=TestBehavior.AFTER_EACH, emit_datasets=False),
+        execution_config=ExecutionConfig(
+            execution_mode=ExecutionMode.WATCHER, invocation_mode=InvocationMode.DBT_RUNNER
+        ),
+        operator_args={"install_deps": False, "poke_interval": 2},
+    )
+    _mark_mart_outlets(dag)
+    return dag
+
+
+def relative(path: Path) -> str:
+    """A path as shown to users: relative to the repository when inside it."""
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
