@@ -43,10 +43,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import signal
     from pathlib import Path
 
     from service_quality.bench import results
 
+    def _terminate(signum, frame):  # run the ``finally`` blocks: benchmark databases get dropped
+        raise SystemExit(f"stopped by signal {signum}")
+
+    signal.signal(signal.SIGTERM, _terminate)
+    for noisy in ("great_expectations", "great_expectations.expectations.expectation"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     names = args.only or list(BENCHMARKS)
     results_dir = Path(args.results_dir) if args.results_dir else results.RESULTS_DIR
     host = results.machine()

@@ -15,7 +15,7 @@ import statistics
 from datetime import date
 
 from service_quality.bench.airflow_dag import run_dags
-from service_quality.bench.pipeline import dbt_build, ingest, link_arrivals, simulated
+from service_quality.bench.pipeline import bulk_history, dbt_build, ingest, simulated
 from service_quality.bench.results import Measurement, measure
 from service_quality.bench.workspace import airflow_env, bench_database, work_dir
 
@@ -33,10 +33,10 @@ def run(scale: str) -> list[Measurement]:
     sim = simulated(scale)
     base = work_dir("transform", scale, fresh=True)
     landing = base / "landing"
-    link_arrivals(sim, landing, None, HISTORY_END)
+    bulk_history(sim, landing, HISTORY_END)
     with bench_database("sqw_bench_transform") as dsn:
-        loaded = ingest(dsn, landing, base)
-        first = dbt_build(dsn, base / "target")
+        loaded = ingest(dsn, landing, base, gx=False)
+        first = dbt_build(dsn, base / "target", setup=True)
         manifest = generate_manifest(target_path=base / "manifest")
         env = airflow_env(work_dir("airflow-transform", scale, fresh=True), dsn)
         env["SQW_DBT_MANIFEST"] = str(manifest)
