@@ -223,6 +223,9 @@ REJECTIONS = {
 }
 ACCEPTED_FILE_CASES = (c.CASE_BOM, c.CASE_COLUMN_ORDER, c.CASE_COLUMN_CASE, c.CASE_EXTRA_COLUMN, c.CASE_REDELIVERY)
 EXTRA_COLUMN = "source_system"
+#: two empty (or two header-only) files of a source have the same bytes: the second would be a duplicate
+#: of the first, not a rejection of its own, so these cases are injected once per source
+ONCE_PER_SOURCE = frozenset({c.CASE_EMPTY_FILE, c.CASE_HEADER_ONLY})
 
 
 class _File:
@@ -450,21 +453,37 @@ def inject(landing: Path, deliveries: list[Delivery], rate: float, seed: int) ->
     rng = random.Random(f"{seed}|defects")
     referenced = {d.duplicate_of for d in deliveries if d.duplicate_of} | {d.corrects for d in deliveries if d.corrects}
     eligible = sorted(
-        (d for d in deliveries if d.kind in ("regular", "late", "snapshot") and d.file not in referenced),
+        (
+            d
+            for d in deliveries
+            if d.kind in ("regular", "late", "snapshot") and not d.duplicate_of and d.file not in referenced
+        ),
         key=lambda d: d.file,
     )
     first_snapshot = min((d.business_date for d in deliveries if d.kind == "snapshot"), default="")
     plan: dict[str, str] = {}  # file -> case kind
+    once: set[tuple[str, str]] = set()  # (kind, source) of the cases whose files would be byte-identical
+
+    def possible(kind: str, d: Delivery) -> bool:
+        if d.file in plan or (kind in ONCE_PER_SOURCE and (kind, d.source) in once):
+            return False
+        return _applicable(kind, d, landing, first_snapshot)
+
+    def choose(kind: str, d: Delivery) -> None:
+        plan[d.file] = kind
+        if kind in ONCE_PER_SOURCE:
+            once.add((kind, d.source))
+
     for kind in c.ALL_CASES:  # every kind at least once
-        candidates = [d for d in eligible if d.file not in plan and _applicable(kind, d, landing, first_snapshot)]
+        candidates = [d for d in eligible if possible(kind, d)]
         if candidates:
-            plan[rng.choice(candidates).file] = kind
+            choose(kind, rng.choice(candidates))
     for d in eligible:  # and then the requested share
         if d.file in plan or rng.random() >= rate:
             continue
-        kinds = [k for k in c.ALL_CASES if _applicable(k, d, landing, first_snapshot)]
+        kinds = [k for k in c.ALL_CASES if possible(k, d)]
         if kinds:
-            plan[d.file] = rng.choice(kinds)
+            choose(rng.choice(kinds), d)
     by_file = {d.file: d for d in eligible}
     records: list[dict] = []
     extra: list[Delivery] = []

@@ -8,6 +8,7 @@ of deliveries and the current weeks' audit visits are kept.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import logging
 import multiprocessing
@@ -147,6 +148,7 @@ def _prepare(out: Path, overwrite: bool) -> tuple[Path, Path]:
 def _write_snapshots(world: World) -> list[Delivery]:
     deliveries = []
     roster = world.roster
+    first_with: dict[tuple[str, str], str] = {}  # (source, sha256) -> the first snapshot with these bytes
     for as_of in roster.snapshot_dates:
         rng = random.Random(f"{world.seed}|snapshot|{as_of.isoformat()}")
         arrived = epoch(as_of, rng.uniform(0.25, 0.75))
@@ -158,9 +160,13 @@ def _write_snapshots(world: World) -> list[Delivery]:
                 ("assignments", assignment_snapshot(roster, as_of)),
             )
         ):
-            record, _ = deliver(
+            record, data = deliver(
                 world.landing, source, f"{source}_{ymd}.csv", rows, arrived + offset, "snapshot", as_of.isoformat()
             )
+            # an unchanged list is the same bytes as last month's: the ingestion sees a duplicate
+            record.duplicate_of = first_with.setdefault((source, hashlib.sha256(data).hexdigest()), record.file)
+            if record.duplicate_of == record.file:
+                record.duplicate_of = ""
             deliveries.append(record)
     return deliveries
 

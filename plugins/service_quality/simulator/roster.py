@@ -130,6 +130,33 @@ class _People:
         )
 
 
+#: the first stores cover every time zone, UTC+2 to UTC+10, before cities repeat
+SPREAD = (
+    "KGD",
+    "MSK",
+    "SMR",
+    "EKB",
+    "OMS",
+    "NSK",
+    "KRS",
+    "IRK",
+    "YKT",
+    "VVO",
+    "SPB",
+    "KZN",
+    "NNV",
+    "CHL",
+    "KHV",
+    "TOM",
+    "TVR",
+    "YAR",
+    "VRN",
+    "IZH",
+    "PRM",
+    "TMN",
+)
+
+
 def _make_stores(scale: Scale, start: date, end: date, rng: random.Random) -> list[Store]:
     cities = {c[0]: c for c in names.CITIES}
     plan: list[tuple[str, str]]
@@ -143,7 +170,7 @@ def _make_stores(scale: Scale, start: date, end: date, rng: random.Random) -> li
         plan = []
         for i in range(scale.stores):
             fmt = formats[i] if i < len(formats) else rng.choices(formats, weights)[0]
-            city = city_codes[i % len(city_codes)] if i < len(city_codes) else rng.choices(city_codes, city_weights)[0]
+            city = SPREAD[i] if i < len(SPREAD) else rng.choices(city_codes, city_weights)[0]
             plan.append((city, fmt))
     agencies = [slug for slug, _ in names.AGENCIES[: scale.agencies]]
     period = (end - start).days + 1
@@ -220,7 +247,8 @@ def build_roster(scale: Scale, start: date, end: date, seed: int) -> Roster:
             else:
                 hire = max(store.opened_on, start - timedelta(days=_exp_days(rng, 900)))
                 first = True
-            while hire <= end:
+            last_hire = end if store.closed_on is None else min(end, store.closed_on - timedelta(days=14))
+            while hire <= last_hire:
                 person = people.new(hire, customer_facing)
                 employees.append(person)
                 if first:

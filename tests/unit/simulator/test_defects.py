@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import io
 from collections import defaultdict
 
@@ -136,3 +137,15 @@ def test_clean_rows_around_a_defect_are_untouched(xs_clean, xs_defects):
         differing = [i for i, (a, b) in enumerate(zip(clean_rows, dirty_rows, strict=True)) if a != b]
         allowed = {case["row"]}
         assert set(differing) <= allowed and differing, case["file"]
+
+
+def test_identical_bytes_only_where_a_duplicate_is_declared(xs_clean, xs_defects):
+    """The ingestion recognises a delivery by its content hash: equal bytes must be meant as a re-delivery."""
+    for zone in (xs_clean, xs_defects):
+        seen: dict[tuple[str, str], str] = {}
+        for d in sorted(zone.deliveries(), key=lambda d: (d["arrived_at"], d["file"])):
+            key = (d["source"], hashlib.sha256((zone.landing / d["file"]).read_bytes()).hexdigest())
+            if key in seen:
+                assert d["kind"] in ("duplicate", "snapshot") and d["duplicate_of"] == seen[key], d["file"]
+            else:
+                seen[key] = d["file"]
