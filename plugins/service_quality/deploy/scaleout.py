@@ -459,10 +459,18 @@ def simulate_landing(
     return Path(simulate(scale, start, end, seed=seed, defects=defects, out=out).landing)
 
 
-def copy_landing(landing: Path, target: Path) -> Path:
-    """An independent copy for one run, keeping modification times (they are the arrival order)."""
-    shutil.copytree(landing, target, copy_function=shutil.copy2)
-    return target
+def fresh_data_dir(landing: Path | None, data_dir: Path) -> Path:
+    """The folder one run reads and writes: a fresh copy of the landing zone, an empty archive.
+
+    Both runs use the same path, one after the other, so that anything the pipeline records about
+    where a file was (paths in messages, archive locations) is identical. Copies keep modification
+    times: they are the deliveries' arrival order.
+    """
+    shutil.rmtree(data_dir, ignore_errors=True)
+    data_dir.mkdir(parents=True)
+    if landing is not None:
+        shutil.copytree(landing, data_dir / "landing", copy_function=shutil.copy2)
+    return data_dir
 
 
 @dataclass
@@ -474,6 +482,8 @@ class Proof:
     tasks: list[dict]
     celery_state: dict[str, warehouse_state.TableState]
     reference_state: dict[str, warehouse_state.TableState]
+    #: for each table that differs: sample rows only in the Celery run (-) / only in the reference (+)
+    row_differences: dict[str, list[str]]
     celery_deliveries: dict[tuple[str, str], int]
     reference_deliveries: dict[tuple[str, str], int]
     seconds: dict[str, float]
@@ -512,6 +522,7 @@ class Proof:
             f"deliveries by status: {dict(sorted(self.celery_deliveries.items()))}",
             f"DAG runs not successful (in both runs alike when differences is none): {self.failed_dags or 'none'}",
             f"differences: {self.differences or 'none'}",
+            *[f"  {key} {line}" for key, lines in self.row_differences.items() for line in lines],
             f"seconds: {self.seconds}",
             f"processes left running: {self.left_running or 'none'}",
         ]
@@ -537,23 +548,23 @@ def _databases(admin: WarehouseDsn, *purposes: str, suffix: str) -> Iterator[lis
                 conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
 
 
-def pipeline_env(data_dir: Path, landing: Path | None, pii_key: str) -> dict[str, str]:
-    """The pipeline's Airflow Variables for one run: its own landing copy, archive and Data Docs folders.
+def pipeline_env(data_dir: Path, pii_key: str) -> dict[str, str]:
+    """The pipeline's Airflow Variables for a run: landing zone, archive and Data Docs under ``data_dir``.
 
-    Both runs get the same PII key (hashes must match) and nothing is shared on disk between them.
+    Both runs get the same PII key (hashes must match).
     """
     env = {
         "AIRFLOW_VAR_ARCHIVE_ROOT": str(data_dir / "archive"),
         "AIRFLOW_VAR_DATA_DOCS_ROOT": str(data_dir / "data_docs"),
         "AIRFLOW_VAR_SURVEY_PII_KEY": pii_key,
     }
-    if landing is not None:
-        env["AIRFLOW_VAR_LANDING_ROOT"] = str(landing)
+    if (data_dir / "landing").is_dir():
+        env["AIRFLOW_VAR_LANDING_ROOT"] = str(data_dir / "landing")
     return env
 
 
 def _reference_env(
-    workdir: Path, warehouse: WarehouseDsn, metadata: WarehouseDsn, landing: Path | None, pii_key: str
+    workdir: Path, warehouse: WarehouseDsn, metadata: WarehouseDsn, data_dir: Path, pii_key: str
 ) -> dict:
     from service_quality.airflow_env import environment
 
@@ -571,7 +582,7 @@ def _reference_env(
             "AIRFLOW_CONN_WAREHOUSE": warehouse.airflow_uri,
         }
     )
-    env.update(pipeline_env(workdir / "reference_data", landing, pii_key))
+    env.update(pipeline_env(data_dir, pii_key))
     return env
 
 
@@ -579,7 +590,7 @@ def run_reference(
     workdir: Path,
     warehouse: WarehouseDsn,
     metadata: WarehouseDsn,
-    landing: Path | None,
+    data_dir: Path,
     stages: list[list[str]],
     date: str,
     pii_key: str,
@@ -589,7 +600,7 @@ def run_reference(
 
     Returns ``dag_id -> state``.
     """
-    env = _reference_env(workdir, warehouse, metadata, landing, pii_key)
+    env = _reference_env(workdir, warehouse, metadata, data_dir, pii_key)
     airflow = str(Path(sys.executable).with_name("airflow"))
     log_path = workdir / "reference.log"
     migrate = subprocess.run([airflow, "db", "migrate"], env=env, capture_output=True, text=True, timeout=300)
@@ -625,8 +636,7 @@ def prove(
     t0 = time.monotonic()
     landing = simulate_landing(workdir / "sim", scale=scale)
     seconds["simulate"] = round(time.monotonic() - t0, 1)
-    celery_landing = copy_landing(landing, workdir / "landing_celery") if landing else None
-    reference_landing = copy_landing(landing, workdir / "landing_reference") if landing else None
+    data_dir = workdir / "data"
     dag_ids = [d for stage in stages for d in stage]
     pii_key = secrets.token_hex(16)
 
@@ -638,7 +648,7 @@ def prove(
             meta,
             wh,
             broker_url,
-            extra_env=pipeline_env(workdir / "celery_data", celery_landing, pii_key),
+            extra_env=pipeline_env(fresh_data_dir(landing, data_dir), pii_key),
         )
         run_states: dict[str, str] = {}
         runs_all: dict[str, str] = {}
@@ -665,18 +675,27 @@ def prove(
             hosts[t["hostname"] or "?"] = hosts.get(t["hostname"] or "?", 0) + 1
 
         t0 = time.monotonic()
-        reference_states = run_reference(workdir, refwh, refmeta, reference_landing, stages, logical_date, pii_key)
+        fresh_data_dir(landing, data_dir)
+        reference_states = run_reference(workdir, refwh, refmeta, data_dir, stages, logical_date, pii_key)
         seconds["reference_runs"] = round(time.monotonic() - t0, 1)
         log.info("dags test: finished in %.0fs: %s", seconds["reference_runs"], reference_states)
 
+        celery_state = warehouse_state.snapshot(wh)
+        reference_state = warehouse_state.snapshot(refwh)
+        row_differences = {
+            key: warehouse_state.row_differences(wh, refwh, key)
+            for key in sorted(set(celery_state) & set(reference_state))
+            if celery_state[key] != reference_state[key]
+        }
         return Proof(
             stages=stages,
             run_states=run_states,
             reference_states=reference_states,
             task_hosts=hosts,
             tasks=tasks,
-            celery_state=warehouse_state.snapshot(wh),
-            reference_state=warehouse_state.snapshot(refwh),
+            celery_state=celery_state,
+            reference_state=reference_state,
+            row_differences=row_differences,
             celery_deliveries=warehouse_state.delivery_status_counts(wh),
             reference_deliveries=warehouse_state.delivery_status_counts(refwh),
             seconds=seconds,

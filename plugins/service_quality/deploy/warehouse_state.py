@@ -46,7 +46,8 @@ def _is_generated(default: str | None) -> bool:
     return "nextval(" in lowered or "now()" in lowered or "current_timestamp" in lowered
 
 
-def _table_state(conn, schema: str, table: str) -> TableState:
+def _comparable_rows_query(conn, schema: str, table: str):
+    """``select`` of the table's comparable columns (one text row per table row: ``r``)."""
     from psycopg import sql
 
     selected: list[sql.Composable] = []
@@ -61,16 +62,41 @@ def _table_state(conn, schema: str, table: str) -> TableState:
             continue
         else:
             selected.append(column)
-    query = sql.SQL(
-        "select count(*), coalesce(md5(string_agg(r::text, E'\\n' order by r::text)), '')"
-        " from (select {cols} from {tbl} t{joins}) r"
-    ).format(
+    return sql.SQL("select {cols} from {tbl} t{joins}").format(
         cols=sql.SQL(", ").join(selected),
         tbl=sql.Identifier(schema, table),
         joins=sql.Composed(joins),
     )
+
+
+def _table_state(conn, schema: str, table: str) -> TableState:
+    from psycopg import sql
+
+    query = sql.SQL(
+        "select count(*), coalesce(md5(string_agg(r::text, E'\\n' order by r::text)), '') from ({rows}) r"
+    ).format(rows=_comparable_rows_query(conn, schema, table))
     rows, checksum = conn.execute(query).fetchone()
     return TableState(int(rows), checksum)
+
+
+def rows(dsn: WarehouseDsn, key: str) -> list[str]:
+    """The comparable rows of ``schema.table`` as text, sorted: to show what differs."""
+    from psycopg import sql
+
+    schema, table = key.split(".", 1)
+    with dsn.connect() as conn:
+        query = sql.SQL("select r::text from ({rows}) r order by 1").format(
+            rows=_comparable_rows_query(conn, schema, table)
+        )
+        return [r[0] for r in conn.execute(query)]
+
+
+def row_differences(left: WarehouseDsn, right: WarehouseDsn, key: str, limit: int = 5) -> list[str]:
+    """Rows of ``key`` only in ``left`` (``-``) or only in ``right`` (``+``), at most ``limit`` of each."""
+    a, b = rows(left, key), rows(right, key)
+    only_a = sorted(set(a) - set(b))[:limit]
+    only_b = sorted(set(b) - set(a))[:limit]
+    return [f"- {r}" for r in only_a] + [f"+ {r}" for r in only_b]
 
 
 def snapshot(dsn: WarehouseDsn) -> dict[str, TableState]:

@@ -71,3 +71,10 @@ def test_same_data_in_another_order_has_the_same_fingerprint(databases):
     assert warehouse_state.delivery_status_counts(first) == {("stores", "loaded"): 2}
     diff = warehouse_state.differences(a, c)
     assert [d.split(":")[0] for d in diff] == ["raw.stores"]
+    rows = warehouse_state.row_differences(first, third, "raw.stores")
+    assert [r.split(",")[:2] for r in rows] == [
+        ["- (KGD", '"Kaliningrad 1"'],
+        ["- (KGD", '"Kaliningrad One"'],
+        ["+ (KGD", '"Kaliningrad 2"'],
+        ["+ (KGD", '"Kaliningrad 2"'],
+    ]
