@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from service_quality.bench.pipeline import bulk_history, dbt_build, ingest, link_arrivals, simulated
+from service_quality.bench.pipeline import DBT_PROBLEMS, bulk_history, dbt_build, ingest, link_arrivals, simulated
 from service_quality.bench.results import Measurement, measure
 from service_quality.bench.workspace import bench_database, work_dir
 
@@ -34,6 +34,7 @@ CASES = (("1_month", date(2025, 1, 28), date(2025, 1, 29)), ("12_months", date(2
 
 def run(scale: str) -> list[Measurement]:
     sim = simulated(scale)
+    DBT_PROBLEMS.clear()
     base = work_dir("incremental", scale, fresh=True)
     daily: dict[str, dict] = {}
     with bench_database("sqw_bench_hist1") as dsn_short, bench_database("sqw_bench_hist12") as dsn_long:
@@ -73,6 +74,8 @@ def run(scale: str) -> list[Measurement]:
                 }
             )
     short, long = daily["1_month"], daily["12_months"]
+    if DBT_PROBLEMS:
+        daily["dbt_problems"] = list(DBT_PROBLEMS)
     ratio = long["daily_run_s"] / short["daily_run_s"]
     note = (
         f"daily run {long['daily_run_s']:.1f} s after 12 months ({long['rows_loaded']} rows that day) vs "

@@ -178,13 +178,39 @@ def ingest(dsn: WarehouseDsn, landing_root: Path, scratch: Path, gx: bool = True
     )
 
 
-def dbt_build(dsn: WarehouseDsn, target_path: Path, setup: bool = False) -> float:
+def dbt_project(allow_override: bool = True) -> Path:
+    """The dbt project the benchmarks build: the repository's, or ``SQW_BENCH_DBT_PROJECT`` (a copy,
+    e.g. ``git archive HEAD dbt_project``, to measure a fixed version while the tree changes)."""
+    from service_quality.paths import DBT_PROJECT_DIR
+
+    override = os.environ.get("SQW_BENCH_DBT_PROJECT") if allow_override else None
+    return Path(override).resolve() if override else DBT_PROJECT_DIR
+
+
+#: "Done. PASS=.. ERROR=.." lines of the dbt builds this process ran: a failing test does not stop a
+#: benchmark (the timing is still real), but it is reported beside the figure.
+DBT_PROBLEMS: list[str] = []
+
+
+def dbt_build(dsn: WarehouseDsn, target_path: Path, setup: bool = False, project: Path | None = None) -> float:
     """Wall seconds of a bare ``dbt build`` (every model and test) on ``dsn``.
 
     ``setup``: the first build of a new warehouse, which only prepares the measured ones. It leaves
     out dbt unit tests: a unit test of an incremental model needs the model's table to exist already.
+    A build with failing tests is still timed; its summary line goes to :data:`DBT_PROBLEMS`. A build
+    that errors before running anything (the project does not compile) raises.
     """
-    from service_quality.transform.dbt import run_dbt
+    from service_quality.transform.dbt import DbtError, run_dbt
 
     command = ["build", "--exclude-resource-type", "unit_test"] if setup else ["build"]
-    return run_dbt(dsn, command, target_path=target_path).seconds
+    project = project or dbt_project()
+    result = run_dbt(dsn, command, project_dir=project, target_path=target_path, check=False)
+    if not result.ok:
+        done = [line for line in result.output.splitlines() if "Done. PASS=" in line]
+        if not done:
+            tail = "\n".join(result.output.strip().splitlines()[-30:])
+            raise DbtError(f"dbt {' '.join(command)} failed in {project} before running anything:\n{tail}")
+        failures = [line.strip() for line in result.failures()][:5]
+        DBT_PROBLEMS.append(f"{done[-1].split('Done. ', 1)[1]}: {'; '.join(failures)}")
+        log.warning("dbt %s: %s", " ".join(command), DBT_PROBLEMS[-1])
+    return result.seconds
