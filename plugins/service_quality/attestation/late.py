@@ -26,21 +26,27 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
-#: fact source -> SQL giving (delivery_id, store_code, local_date) for rows of the candidate deliveries
+# Each source's rows are read only from the candidate deliveries ({late} below): the raw tables' primary
+# keys start with _delivery_id, so this is an index range per late delivery, not a scan of the history.
+#: fact source -> SQL giving (_delivery_id, store_code, timestamp or local date) of late rows
 _FACT_DATES = {
-    "sales": "select _delivery_id, store_code, sold_at as at, null::date as d from raw.sales",
-    "traffic": "select _delivery_id, store_code, hour_start as at, null::date as d from raw.traffic",
-    "surveys": "select _delivery_id, store_code, visited_at as at, null::date as d from raw.surveys",
-    "audit_visits": "select _delivery_id, store_code, visited_at as at, null::date as d from raw.audit_visits",
-    "shifts": "select _delivery_id, store_code, null::timestamptz as at, work_date as d from raw.shifts",
+    "sales": "select _delivery_id, store_code, sold_at as at, null::date as d from raw.sales where {late}",
+    "traffic": "select _delivery_id, store_code, hour_start as at, null::date as d from raw.traffic where {late}",
+    "surveys": "select _delivery_id, store_code, visited_at as at, null::date as d from raw.surveys where {late}",
+    "audit_visits": (
+        "select _delivery_id, store_code, visited_at as at, null::date as d from raw.audit_visits where {late}"
+    ),
+    "shifts": "select _delivery_id, store_code, null::timestamptz as at, work_date as d from raw.shifts where {late}",
+    # An answer's date is its visit's (the latest version of the visit, whichever delivery brought it).
     "audit_answers": """
+        with answers as (select _delivery_id, visit_id from raw.audit_answers where {late}),
+        visits as (
+            select distinct on (visit_id) visit_id, store_code, visited_at from raw.audit_visits
+            where visit_id in (select visit_id from answers)
+            order by visit_id, _arrived_at desc, _delivery_id desc, _row_number desc
+        )
         select a._delivery_id, v.store_code, v.visited_at as at, null::date as d
-        from raw.audit_answers as a
-        join lateral (
-            select store_code, visited_at from raw.audit_visits as v
-            where v.visit_id = a.visit_id
-            order by v._arrived_at desc, v._delivery_id desc, v._row_number desc limit 1
-        ) as v on true
+        from answers as a join visits as v using (visit_id)
     """,
 }
 
@@ -83,6 +89,10 @@ class PendingPeriod:
         )
 
 
+def _late(source: str) -> str:
+    return f"_delivery_id in (select delivery_id from candidates where source = '{source}')"
+
+
 def _late_rows_sql() -> str:
     """(delivery_id, processed_at, date_from, date_to, rows) of rows in candidate deliveries."""
     parts = []
@@ -93,25 +103,29 @@ def _late_rows_sql() -> str:
                    coalesce(f.d, (f.at at time zone coalesce(tz.timezone, 'UTC'))::date) as date_from,
                    coalesce(f.d, (f.at at time zone coalesce(tz.timezone, 'UTC'))::date) as date_to,
                    count(*) as n
-            from ({select}) as f
-            join candidates as c on c.delivery_id = f._delivery_id and c.source = '{source}'
+            from ({select.format(late=_late(source))}) as f
             left join store_tz as tz on tz.store_code = f.store_code
             group by 1, 2, 3
             """
         )
     for source, (keys, compared, valid_from, valid_to) in _SNAPSHOTS.items():
-        key_match = " and ".join(f"p.{k} = r.{k}" for k in keys)
+        key_list = ", ".join(keys)
+        values = ", ".join(compared)
+        # Every version of the keys the late deliveries touch, each beside the version before it.
         parts.append(
             f"""
-            select r._delivery_id as delivery_id, r.{valid_from} as date_from,
-                   coalesce(r.{valid_to}, 'infinity'::date) as date_to, count(*) as n
-            from raw.{source} as r
-            join candidates as c on c.delivery_id = r._delivery_id and c.source = '{source}'
-            where (
-                select row({", ".join(f"p.{col}" for col in compared)}) from raw.{source} as p
-                where {key_match} and (p._arrived_at, p._delivery_id) < (r._arrived_at, r._delivery_id)
-                order by p._arrived_at desc, p._delivery_id desc, p._row_number desc limit 1
-            ) is distinct from row({", ".join(f"r.{col}" for col in compared)})
+            select v._delivery_id as delivery_id, v.{valid_from} as date_from,
+                   coalesce(v.{valid_to}, 'infinity'::date) as date_to, count(*) as n
+            from (
+                select r._delivery_id, r.{valid_from}, r.{valid_to}, row({values}) as this_version,
+                       lag(row({values})) over (
+                           partition by {key_list} order by r._arrived_at, r._delivery_id, r._row_number
+                       ) as previous_version
+                from raw.{source} as r
+                where ({key_list}) in (select {key_list} from raw.{source} where {_late(source)})
+            ) as v
+            where v._delivery_id in (select delivery_id from candidates where source = '{source}')
+              and v.previous_version is distinct from v.this_version
             group by 1, 2, 3
             """
         )

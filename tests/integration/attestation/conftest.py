@@ -7,6 +7,7 @@ two stores, five employees (Cyrillic names), quarters 2025-Q1 and 2025-Q2 and th
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -153,8 +154,34 @@ def rebuild():
     return fill_models
 
 
+@pytest.fixture(scope="session")
+def bootstrapped_template(databases) -> WarehouseDsn:
+    """One bootstrapped warehouse per session, cloned by each test (a clone takes a fraction of a bootstrap)."""
+    from service_quality.warehouse.bootstrap import bootstrap
+
+    dsn = databases.create("sqw_att_template")
+    bootstrap(dsn)
+    return dsn
+
+
 @pytest.fixture()
-def built(warehouse: WarehouseDsn) -> Iterator[WarehouseDsn]:
+def att_warehouse(databases, bootstrapped_template: WarehouseDsn) -> WarehouseDsn:
+    """A fresh bootstrapped warehouse of its own for one test (dropped with the session's databases)."""
+    from psycopg import sql
+
+    name = f"sqw_att_{uuid.uuid4().hex[:10]}"
+    with databases.admin.connect(autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("create database {} template {}").format(
+                sql.Identifier(name), sql.Identifier(bootstrapped_template.dbname)
+            )
+        )
+    databases.created.append(name)
+    return databases.admin.with_dbname(name)
+
+
+@pytest.fixture()
+def built(att_warehouse: WarehouseDsn) -> Iterator[WarehouseDsn]:
     """A bootstrapped warehouse whose attestation models are built for 2025-Q1, 2025-Q2 and 2025."""
-    fill_models(warehouse)
-    yield warehouse
+    fill_models(att_warehouse)
+    yield att_warehouse

@@ -273,3 +273,53 @@ def test_plan_attests_the_closed_period_and_the_pending_ones(built):
     assert runs.plan(
         built, "quarter", datetime(2025, 5, 10, 6, tzinfo=UTC) + timedelta(days=60), requested_label="2025-Q1"
     )["periods"][0] == {"period_type": "quarter", "period_label": "2025-Q1"}
+
+
+def test_late_answers_take_their_visit_date_and_roster_changes_their_validity(built):
+    with built.connect() as conn:
+        early = _deliver(conn, "audit_visits", processed_at=datetime(2025, 4, 1, tzinfo=UTC))
+        conn.execute(
+            """
+            insert into raw.audit_visits (visit_id, agency, shopper_code, visited_at, store_code, scenario,
+                                          checklist_version, status, _delivery_id, _row_number, _arrived_at)
+            values ('V-1', 'Агентство', 'S1', '2025-05-20T11:00:00+03:00', 'MSK-01', 'service', 'v1', 'validated',
+                    %s, 1, '2025-04-01')
+            """,
+            [early],
+        )
+        employees = _deliver(conn, "employees", processed_at=datetime(2025, 4, 1, tzinfo=UTC))
+        conn.execute(
+            """
+            insert into raw.employees (employee_code, full_name, badge_name, hired_on, terminated_on,
+                                       is_customer_facing, _delivery_id, _row_number, _arrived_at)
+            values ('E001', 'Анна Смирнова', 'Анна', '2024-01-01', null, true, %s, 1, '2025-04-01')
+            """,
+            [employees],
+        )
+        conn.commit()
+        for period in (Q1, Q2):
+            publish(conn, period, run_id="run-1")
+
+        # Answers delivered late for a May visit: second quarter only.
+        answers = _deliver(conn, "audit_answers")
+        conn.execute(
+            "insert into raw.audit_answers (visit_id, question_code, answer, _delivery_id, _row_number, _arrived_at) "
+            "values ('V-1', 'G01', 'yes', %s, 1, now()), ('V-1', 'G02', 'no', %s, 2, now())",
+            [answers, answers],
+        )
+        conn.commit()
+        assert [(p.period_label, p.late_rows) for p in find_late_data(conn)] == [("2025-Q2", 2)]
+
+        # The employee terminated on 15 February (a changed roster row): both quarters of the employment.
+        roster = _deliver(conn, "employees")
+        conn.execute(
+            """
+            insert into raw.employees (employee_code, full_name, badge_name, hired_on, terminated_on,
+                                       is_customer_facing, _delivery_id, _row_number, _arrived_at)
+            values ('E001', 'Анна Смирнова', 'Анна', '2024-01-01', '2025-02-15', true, %s, 1, now())
+            """,
+            [roster],
+        )
+        conn.commit()
+        late = {p.period_label: p.late_deliveries for p in find_late_data(conn)}
+        assert late == {"2025-Q1": (roster,), "2025-Q2": (answers,)}
