@@ -78,6 +78,10 @@ bench: setup ## run the benchmarks (not tests): make bench SCALE=S|M ONLY=parse,
 scale-out: setup ## prove Celery scale-out locally: 2 workers + scheduler + api-server, compare with dags test
 	$(BIN)/python -m service_quality.deploy.scaleout $(SCALE_OUT_ARGS)
 
+.PHONY: reports
+reports: setup ## render the attestation HTML reports from the published revisions and print the summary
+	@$(WITH_AIRFLOW) $(SQW) report && $(SQW) report --summary
+
 clean: ## remove the virtual environment and local state (stops the embedded warehouse first)
 	-@test -x $(SQW) && $(SQW) warehouse stop
 	rm -rf $(VENV) .local
