@@ -23,6 +23,8 @@ from service_quality.paths import DAGS_DIR, ROOT
 BENCHMARK = "parse"
 TARGET = "< 1"
 REPEATS = 3
+#: how many of the files over the target get a pyinstrument profile (the slowest first)
+PROFILED_MISSES = 2
 
 #: One DagBag parse of one file, reported as a JSON line (used in the forked children and for profiles).
 _PARSE_ONE = """
@@ -127,6 +129,7 @@ def run(scale: str, repeats: int = REPEATS, files: list[Path] | None = None, pro
     load = round(os.getloadavg()[0], 1)
     paths = files if files is not None else dag_files()
     all_runs = parse_all(paths, env, repeats)
+    by_name = {f"parse_s[{p.name}]": p for p in paths}
     for path in paths:
         runs = all_runs[str(path)]
         errors = runs[-1]["errors"]
@@ -143,14 +146,19 @@ def run(scale: str, repeats: int = REPEATS, files: list[Path] | None = None, pro
         if errors:
             detail["import_errors"] = errors
             note = "IMPORT ERROR: " + next(iter(errors.values())).splitlines()[-1][:200]
-        if profile_misses and not errors and seconds >= 1.0:
-            out = profile(path, env, work_dir("profiles"))
-            detail["profile"] = out.relative_to(ROOT).as_posix() if out.is_relative_to(ROOT) else str(out)
         records.append(measure(BENCHMARK, f"parse_s[{path.name}]", seconds, "s", scale, TARGET, note, detail))
         if errors:
             seconds = float("inf")
         worst = max(worst, (seconds, path.name))
         worst_cpu = max(worst_cpu, (statistics.median(r.get("cpu_s") or 0.0 for r in runs), path.name))
+    if profile_misses:
+        # Each profile is a fresh interpreter (Airflow imported under the profiler): only the slowest misses.
+        misses = sorted(
+            (r for r in records if r.met is False and "import_errors" not in r.detail), key=lambda r: -r.value
+        )
+        for record in misses[:PROFILED_MISSES]:
+            out = profile(by_name[record.name], env, work_dir("profiles"))
+            record.detail["profile"] = out.relative_to(ROOT).as_posix() if out.is_relative_to(ROOT) else str(out)
     if records:
         value = worst[0] if worst[0] != float("inf") else 999.0
         records.append(

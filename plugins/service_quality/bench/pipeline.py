@@ -53,10 +53,14 @@ def arrival_date(path: Path, source_dir: Path) -> date | None:
         return None
 
 
-def link_arrivals(sim_landing: Path, dest_landing: Path, first: date | None, last: date) -> int:
+def link_arrivals(
+    sim_landing: Path, dest_landing: Path, first: date | None, last: date, sources: tuple[str, ...] | None = None
+) -> int:
     """Hard-link deliveries that arrived in ``[first, last]`` into ``dest_landing``; returns the count."""
     count = 0
     for source_dir in sorted(p for p in sim_landing.iterdir() if p.is_dir()):
+        if sources is not None and source_dir.name not in sources:
+            continue
         for path in sorted(p for p in source_dir.rglob("*") if p.is_file()):
             arrived = arrival_date(path, source_dir)
             if arrived is None or arrived > last or (first is not None and arrived < first):
