@@ -1,9 +1,9 @@
 {{ config(materialized='table', schema='attestation') }}
 
 -- The period's awards, one row per (period, award, scope, scope_code, rank):
--- * best_service_store: per store, the highest total among its attested employees with an award-eligible
---   grade (A or B in `grade_bands`, after the critical-failure cap) and no critical failure, when the store has at least
---   `award_store_min_attested` attested employees;
+-- * best_service_store: per store, the highest total among its attested employees with an
+--   award-eligible grade (A or B in `grade_bands`, after the critical-failure cap) and no critical
+--   failure, when the store has at least `award_store_min_attested` attested employees;
 -- * best_service_region / best_service_chain: the top `award_top_n` by the same rule;
 --   ties: more individual observations (visits + responses), then higher service_audit points,
 --   then employee_code ascending;

@@ -62,7 +62,7 @@ component_catalog as (
         ('product_knowledge', 'Product knowledge', 3, true),
         ('sales_productivity', 'Sales productivity', 4, true),
         ('team_result', 'Team result', 5, false)
-    ) as catalog (component, component_label, component_order, is_individual)
+    ) as catalog_rows (component, component_label, component_order, is_individual)
 
 ),
 
@@ -123,13 +123,6 @@ statused as (
         component_catalog.component_label,
         component_catalog.component_order,
         component_catalog.is_individual,
-        coalesce(current_weights.base_weight, 0) as base_weight,
-        case
-            when coalesce(current_weights.base_weight, 0) = 0 then 'not_applicable'
-            when coalesce(observations.meets_minimum, false) then 'included'
-            else 'insufficient_data'
-        end as status,
-        coalesce(observations.n_observations, 0) as n_observations,
         observations.min_observations,
         observations.observation_unit,
         observations.raw_value,
@@ -138,7 +131,14 @@ statused as (
         observations.prior_strength,
         observations.shrunk_value,
         observations.points as computed_points,
-        observations.observation_text
+        observations.observation_text,
+        coalesce(current_weights.base_weight, 0) as base_weight,
+        case
+            when coalesce(current_weights.base_weight, 0) = 0 then 'not_applicable'
+            when coalesce(observations.meets_minimum, false) then 'included'
+            else 'insufficient_data'
+        end as status,
+        coalesce(observations.n_observations, 0) as n_observations
     from attestable
     cross join component_catalog
     left join current_weights

@@ -120,14 +120,14 @@ statused as (
         eligibility.role,
         eligibility.assigned_days,
         eligibility.min_assigned_days,
-        coalesce(component_summary.included_components, 0) as included_components,
-        coalesce(component_summary.included_individual_components, 0) as included_individual_components,
         component_summary.weighted_points_sum,
-        coalesce(component_summary.individual_observations, 0) as individual_observations,
         component_summary.service_audit_points,
         component_summary.team_result_points,
         component_summary.component_lines,
         component_summary.weighted_points_text,
+        coalesce(component_summary.included_components, 0) as included_components,
+        coalesce(component_summary.included_individual_components, 0) as included_individual_components,
+        coalesce(component_summary.individual_observations, 0) as individual_observations,
         coalesce(critical_failures.critical_failure_visits, 0) as critical_failure_visits,
         coalesce(critical_failures.critical_failure_visits, 0) > 0 as has_critical_failure,
         case
@@ -202,32 +202,43 @@ capped as (
 
 ),
 
+attested_ranks as (
+
+    select
+        period_type,
+        period_label,
+        employee_code,
+        rank() over (
+            partition by period_type, period_label, store_code order by total_points desc
+        ) as rank_in_store,
+        rank() over (
+            partition by period_type, period_label, region order by total_points desc
+        ) as rank_in_region,
+        rank() over (
+            partition by period_type, period_label order by total_points desc
+        ) as rank_in_chain,
+        count(*) over (partition by period_type, period_label, store_code) as attested_in_store
+    from capped
+    where status = 'attested'
+
+),
+
 ranked as (
 
     select
         capped.*,
-        case when status = 'attested' then
-            rank() over (
-                partition by period_type, period_label, status, store_code
-                order by total_points desc
-            )
-        end as rank_in_store,
-        case when status = 'attested' then
-            rank() over (
-                partition by period_type, period_label, status, region
-                order by total_points desc
-            )
-        end as rank_in_region,
-        case when status = 'attested' then
-            rank() over (
-                partition by period_type, period_label, status
-                order by total_points desc
-            )
-        end as rank_in_chain,
-        count(*) filter (where status = 'attested') over (
-            partition by period_type, period_label, store_code
-        ) as attested_in_store
+        attested_ranks.rank_in_store,
+        attested_ranks.rank_in_region,
+        attested_ranks.rank_in_chain,
+        coalesce(max(attested_ranks.attested_in_store) over (
+            partition by capped.period_type, capped.period_label, capped.store_code
+        ), 0) as attested_in_store
     from capped
+    left join attested_ranks
+        on
+            capped.period_type = attested_ranks.period_type
+            and capped.period_label = attested_ranks.period_label
+            and capped.employee_code = attested_ranks.employee_code
 
 ),
 
@@ -237,8 +248,8 @@ with_previous as (
         ranked.*,
         periods.previous_period_label,
         previous.total_points as previous_total_points,
-        ranked.total_points - previous.total_points as total_points_change,
-        previous.grade as previous_grade
+        previous.grade as previous_grade,
+        ranked.total_points - previous.total_points as total_points_change
     from ranked
     inner join periods
         on

@@ -84,6 +84,8 @@ with_prior as (
 
     select
         observed.*,
+        parameters.customer_feedback_prior_strength as prior_strength,
+        parameters.customer_feedback_min_responses as min_observations,
         case
             when store_results.csat_n > 0 then 1.0 * store_results.csat_top2 / store_results.csat_n
             else 1.0 * store_results.chain_csat_top2 / nullif(store_results.chain_csat_n, 0)
@@ -100,9 +102,7 @@ with_prior as (
             when store_results.csat_n > 0 and store_results.nps_n > 0 then 'store'
             when store_results.csat_n > 0 or store_results.nps_n > 0 then 'store and chain'
             else 'chain'
-        end as prior_source,
-        parameters.customer_feedback_prior_strength as prior_strength,
-        parameters.customer_feedback_min_responses as min_observations
+        end as prior_source
     from observed
     left join store_results
         on

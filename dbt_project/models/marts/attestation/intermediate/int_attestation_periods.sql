@@ -34,8 +34,8 @@ quarters as (
         to_char(quarter_start, 'YYYY') as year_label
     from bounds
     cross join lateral generate_series(
-        date_trunc('quarter', bounds.first_date::timestamp),
-        date_trunc('quarter', bounds.last_date::timestamp),
+        date_trunc('quarter', first_date::timestamp),
+        date_trunc('quarter', last_date::timestamp),
         interval '3 months'
     ) as quarter_start
 
@@ -52,8 +52,8 @@ years as (
         to_char(year_start, 'YYYY') as year_label
     from bounds
     cross join lateral generate_series(
-        date_trunc('year', bounds.first_date::timestamp),
-        date_trunc('year', bounds.last_date::timestamp),
+        date_trunc('year', first_date::timestamp),
+        date_trunc('year', last_date::timestamp),
         interval '1 year'
     ) as year_start
 

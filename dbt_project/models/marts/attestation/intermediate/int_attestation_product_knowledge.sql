@@ -81,13 +81,13 @@ with_prior as (
 
     select
         observed.*,
+        parameters.product_knowledge_prior_strength as prior_strength,
+        parameters.product_knowledge_min_visits as min_observations,
         case
             when store_results.product_knowledge_visits > 0 then store_results.product_knowledge_mean_pct
             else store_results.chain_product_knowledge_mean_pct
         end as prior_value,
-        case when store_results.product_knowledge_visits > 0 then 'store' else 'chain' end as prior_source,
-        parameters.product_knowledge_prior_strength as prior_strength,
-        parameters.product_knowledge_min_visits as min_observations
+        case when store_results.product_knowledge_visits > 0 then 'store' else 'chain' end as prior_source
     from observed
     left join store_results
         on

@@ -82,10 +82,10 @@ observed as (
         attestable.employee_code,
         attestable.role,
         attestable.store_format,
+        parameters.sales_productivity_min_hours as min_observations,
         coalesce(hours.hours_worked, 0) as hours_worked,
         coalesce(revenue.revenue, 0) as revenue,
         coalesce(revenue.revenue, 0) / nullif(hours.hours_worked, 0) as sales_per_hour,
-        parameters.sales_productivity_min_hours as min_observations,
         coalesce(hours.hours_worked, 0) >= parameters.sales_productivity_min_hours
         and hours.hours_worked > 0 as meets_minimum
     from attestable

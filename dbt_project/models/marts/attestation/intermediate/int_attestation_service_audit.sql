@@ -80,13 +80,13 @@ with_prior as (
 
     select
         observed.*,
+        parameters.service_audit_prior_strength as prior_strength,
+        parameters.service_audit_min_visits as min_observations,
         case
             when store_results.service_visits > 0 then store_results.service_score_mean_pct
             else store_results.chain_service_score_mean_pct
         end as prior_value,
-        case when store_results.service_visits > 0 then 'store' else 'chain' end as prior_source,
-        parameters.service_audit_prior_strength as prior_strength,
-        parameters.service_audit_min_visits as min_observations
+        case when store_results.service_visits > 0 then 'store' else 'chain' end as prior_source
     from observed
     left join store_results
         on

@@ -167,10 +167,14 @@ joined as (
         store_periods.store_code,
         store_periods.region,
         store_periods.store_format,
-        coalesce(store_visits.service_visits, 0) as service_visits,
         store_visits.service_score_mean_pct,
-        coalesce(store_visits.product_knowledge_visits, 0) as product_knowledge_visits,
         store_visits.product_knowledge_mean_pct,
+        chain_visits.chain_service_score_mean_pct,
+        chain_visits.chain_product_knowledge_mean_pct,
+        parameters.team_result_min_visits,
+        parameters.team_result_min_responses,
+        coalesce(store_visits.service_visits, 0) as service_visits,
+        coalesce(store_visits.product_knowledge_visits, 0) as product_knowledge_visits,
         coalesce(store_responses.responses, 0) as responses,
         coalesce(store_responses.nps_n, 0) as nps_n,
         coalesce(store_responses.promoters, 0) as promoters,
@@ -178,17 +182,13 @@ joined as (
         coalesce(store_responses.csat_n, 0) as csat_n,
         coalesce(store_responses.csat_top2, 0) as csat_top2,
         coalesce(chain_visits.chain_service_visits, 0) as chain_service_visits,
-        chain_visits.chain_service_score_mean_pct,
         coalesce(chain_visits.chain_product_knowledge_visits, 0) as chain_product_knowledge_visits,
-        chain_visits.chain_product_knowledge_mean_pct,
         coalesce(chain_responses.chain_responses, 0) as chain_responses,
         coalesce(chain_responses.chain_nps_n, 0) as chain_nps_n,
         coalesce(chain_responses.chain_promoters, 0) as chain_promoters,
         coalesce(chain_responses.chain_detractors, 0) as chain_detractors,
         coalesce(chain_responses.chain_csat_n, 0) as chain_csat_n,
-        coalesce(chain_responses.chain_csat_top2, 0) as chain_csat_top2,
-        parameters.team_result_min_visits,
-        parameters.team_result_min_responses
+        coalesce(chain_responses.chain_csat_top2, 0) as chain_csat_top2
     from store_periods
     left join store_visits
         on
