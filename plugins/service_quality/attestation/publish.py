@@ -267,7 +267,9 @@ def publish(
             n_scorecards, n_components, n_awards = counts["scorecards"], counts["components"], counts["awards"]
             created = True
             log.info("%s: published revision %s", period, revision)
-        # The run attested the period: whatever was pending is now covered by the current revision.
+        # The run attested the period: whatever was pending is now covered by the current revision. A
+        # rerun that changes nothing (same revision, nothing pending) writes nothing, so rerunning a DAG
+        # run leaves the warehouse byte-identical.
         conn.execute(
             """
             insert into attestation.period_status as s (
@@ -279,6 +281,7 @@ def publish(
                 last_run_id = excluded.last_run_id, last_checked_at = excluded.last_checked_at,
                 inputs_as_of = greatest(s.inputs_as_of, excluded.inputs_as_of),
                 pending_since = null, late_deliveries = '{}', late_rows = 0
+            where s.status <> 'published' or s.current_revision <> excluded.current_revision
             """,
             [period.period_type, period.label, revision, run_id, as_of],
         )
