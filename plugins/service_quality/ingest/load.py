@@ -24,7 +24,7 @@ from typing import Any
 
 from psycopg import errors, sql
 
-from service_quality.contracts import Contract, contract
+from service_quality.contracts import IANA_TIMEZONES, Contract, contract
 from service_quality.ingest import landing
 from service_quality.ingest.landing import Delivery
 from service_quality.ingest.reader import (
@@ -67,8 +67,15 @@ class LoadResult:
         return asdict(self)
 
 
-def _timezones(conn) -> tuple[str, ...]:
-    return tuple(r[0] for r in conn.execute("select name from pg_timezone_names order by name"))
+_TIMEZONES: dict[str, tuple[str, ...]] = {}
+
+
+def _timezones(conn, dsn: WarehouseDsn) -> tuple[str, ...]:
+    """PostgreSQL's time-zone names (what dbt converts with); read once per process and server."""
+    key = f"{dsn.host}:{dsn.port}"
+    if key not in _TIMEZONES:
+        _TIMEZONES[key] = tuple(r[0] for r in conn.execute("select name from pg_timezone_names order by name"))
+    return _TIMEZONES[key]
 
 
 def scratch_name(source: str, sha256: str) -> str:
@@ -172,7 +179,6 @@ def _stage(conn, c: Contract, delivery: Delivery, qualified: str, settings: Inge
                     from service_quality.ingest.reader import _pii_message
 
                     raise PiiKeyMissing(_pii_message(delivery.path))
-                _single_column_guard(c, layout, delivery)
                 conn.execute(scratch_ddl(qualified, layout))
                 if reader.needs_parsing(layout):
                     with conn.cursor().copy(copy_statement(qualified, layout, passthrough=False)) as copy:
@@ -195,16 +201,6 @@ def _stage(conn, c: Contract, delivery: Delivery, qualified: str, settings: Inge
         raise DeliveryRejected("no_rows", f"{delivery.path}: the file has a header but no data rows")
     conn.commit()
     return layout, rows_read
-
-
-def _single_column_guard(c: Contract, layout: Layout, delivery: Delivery) -> None:
-    """A header that is one field holding ';' or tabs is a file with the wrong separator, not a missing column."""
-    if len(layout.columns) == 1 and any(sep in layout.columns[0].header for sep in (";", "\t", "|")):
-        raise DeliveryRejected(
-            "unreadable",
-            f"{delivery.path}: the header is one field ({layout.columns[0].header[:60]!r}); the separator must be "
-            "a comma (RFC 4180). Re-deliver the file comma-separated",
-        )
 
 
 def landing_stream(raw, delivery: Delivery):
@@ -232,7 +228,8 @@ def _validate_and_load(
     started,
 ) -> LoadResult:
     qualified = f"ops.{ident(table)}"
-    timezones = _timezones(conn)
+    needs_zones = any(col.enum == IANA_TIMEZONES for col in c.columns)
+    timezones = _timezones(conn, dsn) if needs_zones else ()
     compiler = Compiler(c, layout.present, alias="s", timezones=timezones)
     checks = compiler.checks()
     conn.commit()

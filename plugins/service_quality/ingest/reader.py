@@ -95,16 +95,19 @@ def _layout_for_header(contract: Contract, header: list[str], path: str) -> Layo
             columns.append(ScratchColumn(name, raw_name.strip(), name))
         else:
             columns.append(ScratchColumn(f"_x{i}", raw_name.strip(), None))
-    _require_columns(contract, {c.contract_column for c in columns if c.contract_column}, path)
+    hint = ""
+    if len(header) == 1 and any(sep in header[0] for sep in (";", "\t", "|")):
+        hint = " (the header is one field: the separator must be a comma, RFC 4180)"
+    _require_columns(contract, {c.contract_column for c in columns if c.contract_column}, path, hint)
     return Layout(columns, extra_headers=[c.header for c in columns if c.contract_column is None])
 
 
-def _require_columns(contract: Contract, present: set[str], path: str) -> None:
+def _require_columns(contract: Contract, present: set[str], path: str, hint: str = "") -> None:
     for required in contract.required_columns:
         if required not in present:
             raise DeliveryRejected(
                 "missing_column",
-                f"{path}: required column {required!r} is missing from the header; "
+                f"{path}: required column {required!r} is missing from the header{hint}; "
                 f"re-deliver the file with every required column ({', '.join(contract.required_columns)})",
                 column=required,
             )

@@ -132,7 +132,7 @@ class Compiler:
                     Check(
                         col.name,
                         "type",
-                        f"coalesce(not {self.valid(col.name)} and not {naive}, false)",
+                        f"coalesce({v} is not null and not {self.valid(col.name)} and not {naive}, false)",
                         v,
                         f"{col.name}: not an ISO 8601 timestamp with offset",
                     )
@@ -148,7 +148,7 @@ class Compiler:
                     Check(
                         col.name,
                         "type",
-                        f"coalesce(not {self.valid(col.name)}, false)",
+                        f"coalesce({v} is not null and not {self.valid(col.name)}, false)",
                         v,
                         f"{col.name}: not {expected}",
                     )

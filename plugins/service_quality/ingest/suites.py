@@ -11,6 +11,7 @@ exact native form for (types without ``pg_input_is_valid``, offsets, ranges on t
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from service_quality.contracts import IANA_TIMEZONES, contract
@@ -44,6 +45,8 @@ def build_suite(source: str, present: dict[str, str], timezones: tuple[str, ...]
         else:
             # GX fills in {batch} with str.format: the predicate's own braces (regex counts) are doubled.
             predicate = check.broken.replace("{", "{{").replace("}", "}}")
+            # ...and SQLAlchemy's text() reads ":00" in a regex as a bind parameter: escape it as "\:00".
+            predicate = re.sub(r"(?<![:\w\\]):(\w+)(?!:)", r"\\:\1", predicate)
             suite.add_expectation(
                 gxe.UnexpectedRowsExpectation(
                     unexpected_rows_query=f"select _row_number from {{batch}} where {predicate}",

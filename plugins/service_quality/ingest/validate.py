@@ -62,6 +62,7 @@ def _suite(source: str, present: dict[str, str], timezones: tuple[str, ...]) -> 
 
     from service_quality.paths import EXPECTATIONS_DIR
 
+    _context()  # GX suites need an active data context
     module_name = f"sqw_expectations_{source}"
     spec = importlib.util.spec_from_file_location(module_name, EXPECTATIONS_DIR / f"{source}.py")
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
@@ -162,7 +163,7 @@ def _outcome(contract: Contract, suite: Any, result: Any) -> GxOutcome:
         res = r.get("result") or {}
         if _raised(r.get("exception_info")):
             raise ValidationDisagreement(
-                f"GX could not evaluate {r['expectation_config']['type']} ({meta}): {str(r['exception_info'])[:500]}"
+                f"GX could not evaluate {r['expectation_config']['type']} ({meta}): {_exception_message(r)}"
             )
         if r["expectation_config"]["type"] == "expect_table_row_count_to_be_between":
             rows = int(res.get("observed_value") or 0)
@@ -198,6 +199,13 @@ def _raised(info: Any) -> bool:
             "exception_traceback" in k for k in info
         )
     return False
+
+
+def _exception_message(r: dict[str, Any]) -> str:
+    info = r.get("exception_info") or {}
+    found = [info.get("exception_message")] if "exception_message" in info else []
+    found += [v.get("exception_message") for v in info.values() if isinstance(v, dict)]
+    return "; ".join(str(m)[:400] for m in found if m) or str(info)[:400]
 
 
 def _render(result: Any, contract: Contract, delivery: Delivery, root: str) -> str | None:
