@@ -9,10 +9,10 @@ benchmark process's environment leaks into it, and it cannot touch the developer
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 from service_quality.bench.workspace import python
+from service_quality.bench.workspace import run as run_command
 from service_quality.paths import ROOT
 
 _PROBE = """
@@ -46,19 +46,12 @@ print("SQW_DAG_RESULT " + json.dumps(out))
 
 def run_dags(dag_ids: list[str], env: dict[str, str], timeout: float = 7800) -> list[dict]:
     """Trigger each DAG in turn (each after the previous ended); their durations per Airflow's metadata."""
-    result = subprocess.run(
-        [python(), "-c", _PROBE, ",".join(dag_ids)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=ROOT,
-    )
+    log_dir = Path(env["AIRFLOW_HOME"]) / "logs" / "components"
+    try:
+        result = run_command([python(), "-c", _PROBE, ",".join(dag_ids)], env=env, cwd=ROOT, timeout=timeout)
+    except RuntimeError as error:
+        raise RuntimeError(f"running {dag_ids} through Airflow failed; component logs in {log_dir}:\n{error}") from None
     for line in result.stdout.splitlines():
         if line.startswith("SQW_DAG_RESULT "):
             return json.loads(line.split(" ", 1)[1])
-    log_dir = Path(env["AIRFLOW_HOME"]) / "logs" / "components"
-    raise RuntimeError(
-        f"running {dag_ids} through Airflow failed (exit {result.returncode}); component logs in {log_dir}:\n"
-        f"{result.stderr[-4000:]}"
-    )
+    raise RuntimeError(f"running {dag_ids} through Airflow gave no result; component logs in {log_dir}")

@@ -93,8 +93,23 @@ def python() -> str:
 
 
 def run(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float | None = None):
-    """Run a command; on failure raise with its output tail, so a broken benchmark says why."""
-    result = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    """Run a command; on failure raise with its output tail, so a broken benchmark says why.
+
+    When the benchmark is stopped, the command gets SIGTERM first (``sqw run`` then stops the Airflow
+    components it started) and is killed only if it has not ended 60 s later.
+    """
+    process = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except BaseException:
+        process.terminate()
+        try:
+            process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+        raise
+    result = subprocess.CompletedProcess(cmd, process.returncode, stdout, stderr)
     if result.returncode != 0:
         tail = (result.stdout[-3000:] + "\n" + result.stderr[-3000:]).strip()
         raise RuntimeError(f"{' '.join(cmd[:4])} ... exited with {result.returncode}:\n{tail}")
