@@ -30,6 +30,7 @@ def _optional_commands() -> None:
         ("ingest", "service_quality.ingest.commands", "ingest new deliveries from a landing zone"),
         ("replay", "service_quality.ingest.replay", "re-ingest everything from the archive"),
         ("run", "service_quality.orchestrate.commands", "run every DAG through Airflow for a date range"),
+        ("demo", "service_quality.orchestrate.demo", "simulate the demo chain and run the whole pipeline on it"),
         ("report", "service_quality.attestation.commands", "render attestation reports"),
         ("bench", "service_quality.bench.commands", "run the benchmarks"),
     ):

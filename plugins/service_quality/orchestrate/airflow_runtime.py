@@ -44,12 +44,32 @@ def _airflow_executable() -> str:
     return str(beside) if beside.exists() else "airflow"
 
 
+def metadata_database(env: dict[str, str]) -> str:
+    """The metadata DB for the run: the configured one unless it is SQLite, else the embedded PostgreSQL.
+
+    SQLite has a single writer: with the scheduler, DAG processor, triggerer, API server and hundreds of
+    mapped ingestion tasks writing at once it fails with "database is locked". The embedded server (the
+    one that hosts the local warehouse) gets a separate ``airflow`` database instead.
+    """
+    url = env.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "")
+    if url and not url.startswith("sqlite"):
+        return url
+    from service_quality.warehouse import embedded
+
+    admin = embedded.start().with_dbname("postgres")
+    with admin.connect(autocommit=True) as conn:
+        if not conn.execute("select 1 from pg_database where datname = 'airflow'").fetchone():
+            conn.execute("create database airflow")
+    return f"postgresql+psycopg2://{admin.user}@{admin.host}:{admin.port}/airflow"
+
+
 def runtime_environment(base: dict[str, str]) -> dict[str, str]:
     """The environment of the components: ``base`` plus what a short-lived local Airflow needs."""
     env = dict(base)
     port = int(env.get("SQW_AIRFLOW_PORT") or _free_port())
     env.update(
         {
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata_database(env),
             "AIRFLOW__API__PORT": str(port),
             "AIRFLOW__API__HOST": "127.0.0.1",
             "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
@@ -137,7 +157,22 @@ class LocalAirflow:
                 tail = "\n".join(log_file.read_text(errors="replace").splitlines()[-20:])
                 raise RuntimeError(f"airflow {name} exited with code {process.returncode}; end of {log_file}:\n{tail}")
 
+    def _descendants(self) -> list:
+        """Every process the components started, including task supervisors that left their process group."""
+        import psutil
+
+        found = []
+        for process in self.processes.values():
+            try:
+                found += psutil.Process(process.pid).children(recursive=True)
+            except psutil.NoSuchProcess:
+                continue
+        return found
+
     def stop(self) -> None:
+        import psutil
+
+        children = self._descendants()
         for process in self.processes.values():
             if process.poll() is None:
                 with contextlib.suppress(ProcessLookupError):
@@ -150,6 +185,15 @@ class LocalAirflow:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+        # Task processes run in sessions of their own: stop the ones that outlived their parents.
+        alive = [c for c in children if c.is_running()]
+        for child in alive:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                child.terminate()
+        _, still = psutil.wait_procs(alive, timeout=10)
+        for child in still:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                child.kill()
         self.processes.clear()
 
     def __enter__(self) -> LocalAirflow:

@@ -12,7 +12,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 TERMINAL_RUN_STATES = {"success", "failed"}
@@ -145,10 +145,9 @@ class DagRuns:
     # -- runs ---------------------------------------------------------------------------------------------
     def trigger(self, dag_id: str, *, logical_date: datetime | None = None, conf: dict | None = None) -> str:
         from airflow.api.common.trigger_dag import trigger_dag
-        from airflow.utils import timezone
         from airflow.utils.types import DagRunTriggeredByType
 
-        stamp = timezone.utcnow().strftime("%Y%m%dT%H%M%S%f")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
         label = logical_date.strftime("%Y-%m-%d") if logical_date else "now"
         run = trigger_dag(
             dag_id,
