@@ -119,7 +119,7 @@ def run(scale: str) -> list[Measurement]:
             conn.commit()
         try:
             for delivery in deliveries:
-                path = Path(delivery.path)
+                path = root / delivery.path
                 for method in seconds:
                     started = time.perf_counter()
                     if method == "copy":
