@@ -1,0 +1,123 @@
+"""Every case the simulator injects ends exactly as its truth manifest says, and nothing else is flagged."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import date
+
+import pytest
+from ingest_helpers import query
+
+from service_quality.contracts import SOURCES
+from service_quality.ingest.deliveries import ingest_source
+from service_quality.ingest.summary import summary
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def ingested(databases, tmp_path_factory):
+    """A simulated XS chain (January, 2 % defects) ingested source by source, in arrival order."""
+    from service_quality.ingest.settings import IngestSettings
+    from service_quality.simulator import simulate
+    from service_quality.warehouse.bootstrap import bootstrap
+
+    work = tmp_path_factory.mktemp("simulated")
+    simulate("XS", date(2025, 1, 1), date(2025, 1, 31), seed=1, defects=0.02, out=work / "sim", workers=1)
+    dsn = databases.create("sqw_ingest_sim")
+    bootstrap(dsn)
+    settings = IngestSettings(
+        landing_root=str(work / "sim" / "landing"),
+        archive_root=str(work / "archive"),
+        data_docs_root=str(work / "docs"),
+        validate_with_gx=False,
+        pii_key=b"simulated-key",
+    )
+    results = [r for source in SOURCES for r in ingest_source(source, settings.landing_root, dsn, settings)]
+    cases = [json.loads(line) for line in (work / "sim" / "truth" / "cases.jsonl").read_text().splitlines()]
+    return dsn, results, cases
+
+
+def _by_path(results):
+    return {r["path"]: r for r in results}
+
+
+def test_every_injected_case_ends_as_the_manifest_says(ingested):
+    dsn, results, cases = ingested
+    by_path = _by_path(results)
+    quarantined = {
+        (path, row, column, rule)
+        for source in SOURCES
+        for path, row, column, rule in query(
+            dsn,
+            f"select d.path, q.row_number, q.column_name, q.rule from quarantine.{source} q"
+            " join ops.deliveries d using (delivery_id)",
+        )
+    }
+    raw_rows = {
+        (path, row)
+        for source in SOURCES
+        for path, row in query(
+            dsn,
+            f"select d.path, r._row_number from raw.{source} r join ops.deliveries d on d.delivery_id = r._delivery_id",
+        )
+    }
+    assert cases, "the simulator injected no case"
+    for case in cases:
+        result = by_path[case["file"]]
+        where = f"{case['case']} in {case['file']} row {case['row']}"
+        if case["expected"] == "rejected":
+            assert result["status"] == "rejected", where
+            assert result["rejection_reason"] == case["reason"], where
+            if case["reason"] == "missing_column" and case["column"]:
+                assert result["rejection_column"] == case["column"], where
+            assert case["file"] in result["message"], where
+        elif case["expected"] == "quarantined":
+            assert result["status"] == "loaded", where
+            assert (case["file"], case["row"], case["column"], case["rule"]) in quarantined, where
+            assert (case["file"], case["row"]) not in raw_rows, where
+        elif case["expected"] in ("accepted", "loaded_flagged"):
+            assert result["status"] in ("loaded", "duplicate"), where
+            if case["row"] is not None:
+                assert (case["file"], case["row"]) in raw_rows, where
+            if case["case"] == "identical_redelivery":
+                assert result["status"] == "duplicate", where
+        else:
+            raise AssertionError(f"unknown expected outcome {case['expected']}")
+
+
+def test_nothing_else_is_quarantined_or_rejected(ingested):
+    dsn, results, cases = ingested
+    expected_quarantine = Counter(
+        (c["file"], c["row"], c["column"], c["rule"]) for c in cases if c["expected"] == "quarantined"
+    )
+    found = Counter()
+    for source in SOURCES:
+        for row in query(
+            dsn,
+            f"select d.path, q.row_number, q.column_name, q.rule from quarantine.{source} q"
+            " join ops.deliveries d using (delivery_id)",
+        ):
+            found[row] += 1
+    assert found == expected_quarantine
+    expected_rejected = {c["file"] for c in cases if c["expected"] == "rejected"}
+    assert {r["path"] for r in results if r["status"] == "rejected"} == expected_rejected
+    expected_duplicates = {c["file"] for c in cases if c["case"] == "identical_redelivery"}
+    assert {r["path"] for r in results if r["status"] == "duplicate"} >= expected_duplicates
+
+
+def test_reconciliation_and_summary(ingested):
+    dsn, results, _ = ingested
+    bad = query(
+        dsn,
+        "select path from ops.deliveries where status = 'loaded' and rows_read <> rows_loaded + rows_quarantined",
+    )
+    assert bad == []
+    rows = {r["source"]: r for r in summary(dsn)}
+    assert set(rows) == set(SOURCES)
+    for source in SOURCES:
+        loaded = sum(r["rows_loaded"] for r in results if r["source"] == source)
+        assert rows[source]["rows_loaded"] == loaded == query(dsn, f"select count(*) from raw.{source}")[0][0]
+        assert rows[source]["deliveries"] == sum(1 for r in results if r["source"] == source)
+        assert rows[source]["deliveries_loaded"] > 0, source
