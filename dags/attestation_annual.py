@@ -15,7 +15,9 @@ run's data interval, so a backfill or a rerun attests the same year.
 4. **render**: HTML reports per store and year (with the quarterly trend), awards and an index.
 
 Param `period` (e.g. `2025`) attests that year instead, for a manual re-attestation.
-Connection: `warehouse`. Guide: `docs/attestation.md`.
+Backfill: `airflow backfill create --dag-id <this DAG> --from-date ... --to-date ...` (catchup is off,
+so a new deployment does not fire every past period at once). Connection: `warehouse`.
+Guide: `docs/attestation.md`.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ PERIOD_TYPE = "year"
 @dag(
     schedule=CronTriggerTimetable(ANNUAL_CRON, timezone="UTC"),
     start_date=datetime(2025, 1, 1, tzinfo=UTC),
-    catchup=True,
+    catchup=False,
     max_active_runs=1,
     doc_md=__doc__,
     default_args={"owner": "data-platform", "retries": 1},

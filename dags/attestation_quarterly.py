@@ -14,7 +14,9 @@ derived from the run's data interval, so a backfill or a rerun attests the same 
 4. **render**: HTML reports per store and quarter, awards and an index, from published revisions.
 
 Param `period` (e.g. `2025-Q1`) attests that quarter instead, for a manual re-attestation.
-Connection: `warehouse`. Guide: `docs/attestation.md`.
+Backfill: `airflow backfill create --dag-id <this DAG> --from-date ... --to-date ...` (catchup is off,
+so a new deployment does not fire every past period at once). Connection: `warehouse`.
+Guide: `docs/attestation.md`.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ PERIOD_TYPE = "quarter"
 @dag(
     schedule=CronTriggerTimetable(QUARTERLY_CRON, timezone="UTC"),
     start_date=datetime(2025, 1, 1, tzinfo=UTC),
-    catchup=True,
+    catchup=False,
     max_active_runs=1,
     doc_md=__doc__,
     default_args={"owner": "data-platform", "retries": 1},
