@@ -12,7 +12,7 @@
         deliveries.path as _delivery_path,
         deliveries.processed_at as _processed_at
     from {{ source_relation }} as versions
-    inner join {{ source('ops', 'deliveries') }} as deliveries
+    inner join {{ ref('stg_deliveries') }} as deliveries
         on versions._delivery_id = deliveries.delivery_id
     order by
         {% for key in key_columns -%}

@@ -4,7 +4,14 @@
     (a data-quality finding, see dq_overlapping_assignments) resolve to the one with the later
     valid_from. Ongoing assignments run to the end of the calendar (int_calendar_bounds).
 #}
-{{ config(indexes=[{'columns': ['employee_code', 'local_date'], 'unique': True}, {'columns': ['store_code', 'local_date']}]) }}
+{{
+    config(
+        indexes=[
+            {'columns': ['employee_code', 'local_date'], 'unique': True},
+            {'columns': ['store_code', 'local_date']},
+        ],
+    )
+}}
 
 with assignments as (
     select * from {{ ref('stg_assignments') }}
@@ -52,9 +59,10 @@ days as (
         spans.fte,
         spans.assignment_valid_from
     from spans
-    cross join lateral generate_series(
-        spans.first_day::timestamp, spans.last_day::timestamp, interval '1 day'
-    ) as day_series (local_day)
+    cross join
+        lateral generate_series(
+            spans.first_day::timestamp, spans.last_day::timestamp, interval '1 day'
+        ) as day_series (local_day)
     where spans.first_day <= spans.last_day
 ),
 
@@ -67,7 +75,7 @@ final as (
         fte,
         assignment_valid_from
     from days
-    order by employee_code, local_date, assignment_valid_from desc
+    order by employee_code asc, local_date asc, assignment_valid_from desc
 )
 
 select * from final

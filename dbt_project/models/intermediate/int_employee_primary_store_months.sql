@@ -34,7 +34,7 @@ primary_assignment as (
         store_code as primary_store_code,
         role
     from assignment_days
-    order by employee_code, month_start, assigned_days desc, assignment_valid_from desc
+    order by employee_code asc, month_start asc, assigned_days desc, assignment_valid_from desc
 ),
 
 final as (

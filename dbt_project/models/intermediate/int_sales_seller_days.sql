@@ -47,8 +47,8 @@ lines as (
     inner join {{ ref('stg_sales') }} as sales
         on
             affected.store_code = sales.store_code
-            and sales.sold_at >= affected.day_start_at
-            and sales.sold_at < affected.day_end_at
+            and affected.day_start_at <= sales.sold_at
+            and affected.day_end_at > sales.sold_at
 ),
 
 aggregated as (
@@ -82,12 +82,12 @@ final as (
             null::timestamptz as _max_processed_at
         from affected
         where not exists (
-            select 1
-            from aggregated
-            where
-                aggregated.store_code = affected.store_code
-                and aggregated.sale_date = affected.business_date
-        )
+                select 1
+                from aggregated
+                where
+                    aggregated.store_code = affected.store_code
+                    and aggregated.sale_date = affected.business_date
+            )
     {% endif %}
 )
 

@@ -73,15 +73,30 @@ open_days as (
 ),
 
 store_days as (
-    select store_code, business_date from open_days
+    select
+        store_code,
+        business_date
+    from open_days
     union
-    select store_code, business_date from survey_days
+    select
+        store_code,
+        business_date
+    from survey_days
     union
-    select store_code, business_date from visit_days
+    select
+        store_code,
+        business_date
+    from visit_days
     union
-    select store_code, sale_date from sales_days
+    select
+        store_code,
+        sale_date
+    from sales_days
     union
-    select store_code, traffic_date from traffic_days
+    select
+        store_code,
+        traffic_date
+    from traffic_days
 ),
 
 final as (

@@ -40,8 +40,8 @@ hours as (
     inner join {{ ref('stg_traffic') }} as traffic
         on
             affected.store_code = traffic.store_code
-            and traffic.hour_start >= affected.day_start_at
-            and traffic.hour_start < affected.day_end_at
+            and affected.day_start_at <= traffic.hour_start
+            and affected.day_end_at > traffic.hour_start
 ),
 
 final as (

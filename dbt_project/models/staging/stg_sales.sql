@@ -22,7 +22,7 @@
 }}
 
 with deliveries as (
-    select * from {{ source('ops', 'deliveries') }}
+    select * from {{ ref('stg_deliveries') }}
 ),
 
 new_deliveries as (
@@ -34,9 +34,7 @@ new_deliveries as (
     where
         source = 'sales'
         and status = 'loaded'
-        {% if is_incremental() %}
-            and processed_at >= {{ delivery_watermark() }}
-        {% endif %}
+        and processed_at >= {{ delivery_watermark() }}
 ),
 
 new_versions as (
@@ -64,6 +62,13 @@ new_versions as (
 ),
 
 {% if is_incremental() %}
+    new_keys as (
+        select distinct
+            transaction_id,
+            line_no
+        from new_versions
+    ),
+
     stored_versions as (
         select
             stored.transaction_id,
@@ -84,13 +89,10 @@ new_versions as (
             stored._delivery_path,
             stored._processed_at
         from {{ this }} as stored
-        where exists (
-            select 1
-            from new_versions
-            where
-                new_versions.transaction_id = stored.transaction_id
-                and new_versions.line_no = stored.line_no
-        )
+        inner join new_keys
+            on
+                stored.transaction_id = new_keys.transaction_id
+                and stored.line_no = new_keys.line_no
     ),
 {% endif %}
 
@@ -105,7 +107,7 @@ candidates as (
 latest as (
     select distinct on (transaction_id, line_no) *
     from candidates
-    order by transaction_id, line_no, _arrived_at desc, _delivery_path desc, _row_number desc
+    order by transaction_id asc, line_no asc, _arrived_at desc, _delivery_path desc, _row_number desc
 ),
 
 final as (

@@ -17,7 +17,7 @@
 }}
 
 with deliveries as (
-    select * from {{ source('ops', 'deliveries') }}
+    select * from {{ ref('stg_deliveries') }}
 ),
 
 new_deliveries as (
@@ -29,9 +29,7 @@ new_deliveries as (
     where
         source = 'traffic'
         and status = 'loaded'
-        {% if is_incremental() %}
-            and processed_at >= {{ delivery_watermark() }}
-        {% endif %}
+        and processed_at >= {{ delivery_watermark() }}
 ),
 
 new_versions as (
@@ -49,6 +47,15 @@ new_versions as (
         on traffic._delivery_id = new_deliveries.delivery_id
 ),
 
+{% if is_incremental() %}
+    new_keys as (
+        select distinct
+            store_code,
+            hour_start
+        from new_versions
+    ),
+{% endif %}
+
 candidates as (
     select * from new_versions
     {% if is_incremental() %}
@@ -63,20 +70,17 @@ candidates as (
             stored._delivery_path,
             stored._processed_at
         from {{ this }} as stored
-        where exists (
-            select 1
-            from new_versions
-            where
-                new_versions.store_code = stored.store_code
-                and new_versions.hour_start = stored.hour_start
-        )
+        inner join new_keys
+            on
+                stored.store_code = new_keys.store_code
+                and stored.hour_start = new_keys.hour_start
     {% endif %}
 ),
 
 final as (
     select distinct on (store_code, hour_start) *
     from candidates
-    order by store_code, hour_start, _arrived_at desc, _delivery_path desc, _row_number desc
+    order by store_code asc, hour_start asc, _arrived_at desc, _delivery_path desc, _row_number desc
 )
 
 select * from final

@@ -15,7 +15,7 @@ latest_assignment as (
         store_code,
         role
     from assignments
-    order by employee_code, valid_from desc
+    order by employee_code asc, valid_from desc
 ),
 
 final as (

@@ -1,10 +1,10 @@
 -- Per source and delivery status: deliveries, rows read, loaded and quarantined, and the latest
--- arrival, from ops.deliveries; the last rejection reason shows what to fix.
+-- arrival, from ops.deliveries; the latest rejection reason shows what to fix.
 with deliveries as (
-    select * from {{ source('ops', 'deliveries') }}
+    select * from {{ ref('stg_deliveries') }}
 ),
 
-final as (
+totals as (
     select
         source,
         status,
@@ -14,14 +14,54 @@ final as (
         sum(rows_quarantined) as rows_quarantined,
         min(arrived_at) as first_arrived_at,
         max(arrived_at) as last_arrived_at,
-        max(processed_at) as last_processed_at,
-        (array_agg(path order by arrived_at desc, path desc))[1] as last_path,
-        (array_agg(rejection_reason order by arrived_at desc, path desc)
-            filter (where rejection_reason is not null))[1] as last_rejection_reason,
-        (array_agg(rejection_column order by arrived_at desc, path desc)
-            filter (where rejection_reason is not null))[1] as last_rejection_column
+        max(processed_at) as last_processed_at
     from deliveries
     group by source, status
+),
+
+latest_delivery as (
+    select distinct on (source, status)
+        source,
+        status,
+        path as last_path
+    from deliveries
+    order by source asc, status asc, arrived_at desc, path desc
+),
+
+latest_rejection as (
+    select distinct on (source, status)
+        source,
+        status,
+        rejection_reason as last_rejection_reason,
+        rejection_column as last_rejection_column
+    from deliveries
+    where rejection_reason is not null
+    order by source asc, status asc, arrived_at desc, path desc
+),
+
+final as (
+    select
+        totals.source,
+        totals.status,
+        totals.deliveries,
+        totals.rows_read,
+        totals.rows_loaded,
+        totals.rows_quarantined,
+        totals.first_arrived_at,
+        totals.last_arrived_at,
+        totals.last_processed_at,
+        latest_delivery.last_path,
+        latest_rejection.last_rejection_reason,
+        latest_rejection.last_rejection_column
+    from totals
+    inner join latest_delivery
+        on
+            totals.source = latest_delivery.source
+            and totals.status = latest_delivery.status
+    left join latest_rejection
+        on
+            totals.source = latest_rejection.source
+            and totals.status = latest_rejection.status
 )
 
 select * from final

@@ -35,14 +35,15 @@ sales_orphans as (
         usage.first_seen_at,
         usage.last_seen_at
     from sales_store_codes as codes
-    cross join lateral (
-        select
-            count(*) as row_count,
-            min(sales.sold_at) as first_seen_at,
-            max(sales.sold_at) as last_seen_at
-        from {{ ref('stg_sales') }} as sales
-        where sales.store_code = codes.value
-    ) as usage
+    cross join
+        lateral (
+            select
+                count(*) as row_count,
+                min(sales.sold_at) as first_seen_at,
+                max(sales.sold_at) as last_seen_at
+            from {{ ref('stg_sales') }} as sales
+            where sales.store_code = codes.value
+        ) as usage
     where codes.value not in (select stores.store_code from stores)
     union all
     select
@@ -53,14 +54,15 @@ sales_orphans as (
         usage.first_seen_at,
         usage.last_seen_at
     from sales_employee_codes as codes
-    cross join lateral (
-        select
-            count(*) as row_count,
-            min(sales.sold_at) as first_seen_at,
-            max(sales.sold_at) as last_seen_at
-        from {{ ref('stg_sales') }} as sales
-        where sales.employee_code = codes.value
-    ) as usage
+    cross join
+        lateral (
+            select
+                count(*) as row_count,
+                min(sales.sold_at) as first_seen_at,
+                max(sales.sold_at) as last_seen_at
+            from {{ ref('stg_sales') }} as sales
+            where sales.employee_code = codes.value
+        ) as usage
     where codes.value not in (select employees.employee_code from employees)
 ),
 
@@ -73,14 +75,15 @@ traffic_orphans as (
         usage.first_seen_at,
         usage.last_seen_at
     from traffic_store_codes as codes
-    cross join lateral (
-        select
-            count(*) as row_count,
-            min(traffic.hour_start) as first_seen_at,
-            max(traffic.hour_start) as last_seen_at
-        from {{ ref('stg_traffic') }} as traffic
-        where traffic.store_code = codes.value
-    ) as usage
+    cross join
+        lateral (
+            select
+                count(*) as row_count,
+                min(traffic.hour_start) as first_seen_at,
+                max(traffic.hour_start) as last_seen_at
+            from {{ ref('stg_traffic') }} as traffic
+            where traffic.store_code = codes.value
+        ) as usage
     where codes.value not in (select stores.store_code from stores)
 ),
 
@@ -93,54 +96,54 @@ small_sources as (
     from {{ ref('stg_surveys') }}
     union all
     select
-        'surveys',
-        'employee_code',
-        employee_code,
-        visited_at
+        'surveys' as source,
+        'employee_code' as code_type,
+        employee_code as code,
+        visited_at as seen_at
     from {{ ref('stg_surveys') }}
     where employee_code is not null
     union all
     select
-        'audit_visits',
-        'store_code',
-        store_code,
-        visited_at
+        'audit_visits' as source,
+        'store_code' as code_type,
+        store_code as code,
+        visited_at as seen_at
     from {{ ref('stg_audit_visits') }}
     union all
     select
-        'audit_visits',
-        'employee_code',
-        employee_code,
-        visited_at
+        'audit_visits' as source,
+        'employee_code' as code_type,
+        employee_code as code,
+        visited_at as seen_at
     from {{ ref('stg_audit_visits') }}
     where employee_code is not null
     union all
     select
-        'shifts',
-        'store_code',
-        store_code,
-        work_date::timestamptz
+        'shifts' as source,
+        'store_code' as code_type,
+        store_code as code,
+        work_date::timestamptz as seen_at
     from {{ ref('stg_shifts') }}
     union all
     select
-        'shifts',
-        'employee_code',
-        employee_code,
-        work_date::timestamptz
+        'shifts' as source,
+        'employee_code' as code_type,
+        employee_code as code,
+        work_date::timestamptz as seen_at
     from {{ ref('stg_shifts') }}
     union all
     select
-        'assignments',
-        'store_code',
-        store_code,
-        valid_from::timestamptz
+        'assignments' as source,
+        'store_code' as code_type,
+        store_code as code,
+        valid_from::timestamptz as seen_at
     from {{ ref('stg_assignments') }}
     union all
     select
-        'assignments',
-        'employee_code',
-        employee_code,
-        valid_from::timestamptz
+        'assignments' as source,
+        'employee_code' as code_type,
+        employee_code as code,
+        valid_from::timestamptz as seen_at
     from {{ ref('stg_assignments') }}
 ),
 

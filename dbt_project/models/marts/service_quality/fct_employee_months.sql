@@ -86,15 +86,30 @@ sales_months as (
 ),
 
 employee_months as (
-    select employee_code, month_start from primary_stores
+    select
+        employee_code,
+        month_start
+    from primary_stores
     union
-    select employee_code, month_start from response_months
+    select
+        employee_code,
+        month_start
+    from response_months
     union
-    select employee_code, month_start from visit_months
+    select
+        employee_code,
+        month_start
+    from visit_months
     union
-    select employee_code, month_start from hour_months
+    select
+        employee_code,
+        month_start
+    from hour_months
     union
-    select employee_code, month_start from sales_months
+    select
+        employee_code,
+        month_start
+    from sales_months
 ),
 
 final as (
@@ -112,7 +127,11 @@ final as (
         coalesce(response_months.detractors, 0) as detractors,
         coalesce(response_months.csat_n, 0) as csat_n,
         coalesce(response_months.csat_top2, 0) as csat_top2,
-        {{ nps('coalesce(response_months.promoters, 0)', 'coalesce(response_months.detractors, 0)', 'coalesce(response_months.nps_n, 0)') }} as nps,
+        {{ nps(
+            'coalesce(response_months.promoters, 0)',
+            'coalesce(response_months.detractors, 0)',
+            'coalesce(response_months.nps_n, 0)',
+        ) }} as nps,
         {{ pct('coalesce(response_months.csat_top2, 0)', 'coalesce(response_months.csat_n, 0)') }} as csat_pct,
         coalesce(visit_months.validated_visits, 0) as validated_visits,
         coalesce(visit_months.visit_score_sum, 0) as visit_score_sum,

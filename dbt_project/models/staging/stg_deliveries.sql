@@ -1,0 +1,28 @@
+-- The ingestion's delivery log (ops.deliveries): which file, when it arrived, what became of it.
+-- Staging models join it for the delivery path (the tie-break of arrival order) and processing time
+-- (the incremental watermark).
+with deliveries as (
+    select * from {{ source('ops', 'deliveries') }}
+),
+
+final as (
+    select
+        delivery_id,
+        source,
+        path,
+        content_sha256,
+        size_bytes,
+        arrived_at,
+        status,
+        duplicate_of,
+        rows_read,
+        rows_loaded,
+        rows_quarantined,
+        rejection_reason,
+        rejection_column,
+        array_to_string(extra_columns, ', ') as extra_columns,
+        processed_at
+    from deliveries
+)
+
+select * from final
