@@ -14,7 +14,7 @@ run's data interval, so a backfill or a rerun attests the same year.
    revision stands. Published revisions are never altered.
 4. **render**: HTML reports per store and year (with the quarterly trend), awards and an index.
 
-Param `period` (e.g. `2025`) attests that year instead, for a manual re-attestation.
+Param `period` (e.g. `2025`, or `2024,2025`) attests those years instead, for a manual re-attestation.
 Backfill: `airflow backfill create --dag-id <this DAG> --from-date ... --to-date ...` (catchup is off,
 so a new deployment does not fire every past period at once). Connection: `warehouse`.
 Guide: `docs/attestation.md`.
@@ -38,7 +38,7 @@ PERIOD_TYPE = "year"
     max_active_runs=1,
     doc_md=__doc__,
     default_args={"owner": "data-platform", "retries": 1},
-    params={"period": Param("", type="string", description="year to attest instead, e.g. 2025")},
+    params={"period": Param("", type="string", description="year(s) to attest instead, e.g. 2025 or 2024,2025")},
     tags=["attestation", "reports"],
 )
 def attestation_annual():

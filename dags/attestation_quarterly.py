@@ -13,7 +13,8 @@ derived from the run's data interval, so a backfill or a rerun attests the same 
    revision stands. Published revisions are never altered.
 4. **render**: HTML reports per store and quarter, awards and an index, from published revisions.
 
-Param `period` (e.g. `2025-Q1`) attests that quarter instead, for a manual re-attestation.
+Param `period` (e.g. `2025-Q1`, or `2025-Q1,2025-Q2` for several after one build) attests those quarters
+instead, for a manual re-attestation or a replay.
 Backfill: `airflow backfill create --dag-id <this DAG> --from-date ... --to-date ...` (catchup is off,
 so a new deployment does not fire every past period at once). Connection: `warehouse`.
 Guide: `docs/attestation.md`.
@@ -37,7 +38,9 @@ PERIOD_TYPE = "quarter"
     max_active_runs=1,
     doc_md=__doc__,
     default_args={"owner": "data-platform", "retries": 1},
-    params={"period": Param("", type="string", description="quarter to attest instead, e.g. 2025-Q1")},
+    params={
+        "period": Param("", type="string", description="quarter(s) to attest instead, e.g. 2025-Q1 or 2025-Q1,2025-Q2")
+    },
     tags=["attestation", "reports"],
 )
 def attestation_quarterly():

@@ -39,25 +39,27 @@ def plan(
     """Mark late data, then list the periods this run attests (its own first, then pending ones).
 
     ``requested_label`` (the DAG's ``period`` param) attests that period instead of the scheduled
-    one, e.g. to re-attest a quarter by hand; it must be closed before the run's interval end.
+    one, e.g. to re-attest a quarter by hand; several comma-separated labels attest them all after a
+    single build. Each must be closed before the run's interval end.
     """
     from service_quality.attestation.late import mark_revision_pending
 
     end = _as_datetime(data_interval_end)
     if requested_label:
-        target = P.parse(period_type, requested_label)
-        if target.end > end.date():
-            raise ValueError(
-                f"{target} is not closed at the run's data interval end {end:%Y-%m-%d}: "
-                "attest only periods that have ended (trigger the run with a later logical date)"
-            )
+        targets = [P.parse(period_type, label.strip()) for label in requested_label.split(",") if label.strip()]
+        for target in targets:
+            if target.end > end.date():
+                raise ValueError(
+                    f"{target} is not closed at the run's data interval end {end:%Y-%m-%d}: "
+                    "attest only periods that have ended (trigger the run with a later logical date)"
+                )
     else:
-        target = P.closed_period(period_type, end, grace_days)
+        targets = [P.closed_period(period_type, end, grace_days)]
     with dsn.connect() as conn:
         pending = mark_revision_pending(conn)
-    labels = [(target.period_type, target.label)]
+    labels = list(dict.fromkeys((t.period_type, t.label) for t in targets))
     labels += sorted({(p.period_type, p.period_label) for p in pending} - set(labels))
-    log.info("attesting %s; revision_pending: %s", target, [f"{t} {label}" for t, label in labels[1:]] or "none")
+    log.info("attesting %s", ", ".join(f"{t} {label}" for t, label in labels))
     return {
         "as_of": end.date().isoformat(),
         "periods": [{"period_type": t, "period_label": label} for t, label in labels],

@@ -270,6 +270,9 @@ def test_plan_attests_the_closed_period_and_the_pending_ones(built):
             conn.execute("select count(*) from attestation.period_status where status <> 'published'").fetchone()[0]
             == 0
         )
+    # Several periods after one build, in the order given, pending ones after them.
+    several = runs.plan(built, "quarter", "2025-07-10T06:00:00+00:00", requested_label="2025-Q2, 2025-Q1")
+    assert [p["period_label"] for p in several["periods"]] == ["2025-Q2", "2025-Q1"]
     # The operator's param names an open period: refused with the reason.
     with pytest.raises(ValueError, match="not closed"):
         runs.plan(built, "quarter", "2025-05-10T06:00:00+00:00", requested_label="2025-Q2")
