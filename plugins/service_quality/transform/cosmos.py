@@ -93,6 +93,27 @@ def _dbt_executable() -> str:
     return str(beside) if beside.exists() else "dbt"
 
 
+def manifest_is_fresh(manifest: Path, project_dir: Path = DBT_PROJECT_DIR) -> bool:
+    """True when the manifest is newer than every file dbt reads from the project (models, macros, seeds, yml)."""
+    if not manifest.exists():
+        return False
+    built = manifest.stat().st_mtime
+    skip = {"target", "dbt_packages", "logs"}
+    for path in project_dir.rglob("*"):
+        inside_project = not skip.intersection(path.relative_to(project_dir).parts)
+        if inside_project and path.is_file() and path.stat().st_mtime > built:
+            return False
+    return True
+
+
+def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR) -> tuple[Path, bool]:
+    """The manifest, regenerated only when the project changed since it was written; (path, regenerated)."""
+    manifest = manifest_path(project_dir)
+    if manifest_is_fresh(manifest, project_dir):
+        return manifest, False
+    return generate_manifest(project_dir, manifest.parent), True
+
+
 def generate_manifest(project_dir: Path = DBT_PROJECT_DIR, target_path: Path | None = None) -> Path:
     """Run ``dbt parse`` (no database connection) and return the manifest's path.
 
