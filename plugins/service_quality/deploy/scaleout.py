@@ -484,6 +484,8 @@ class Proof:
     reference_state: dict[str, warehouse_state.TableState]
     #: for each table that differs: sample rows only in the Celery run (-) / only in the reference (+)
     row_differences: dict[str, list[str]]
+    #: differences when deliveries are identified by content, not by file (see warehouse_state)
+    content_differences: list[str]
     celery_deliveries: dict[tuple[str, str], int]
     reference_deliveries: dict[tuple[str, str], int]
     seconds: dict[str, float]
@@ -523,6 +525,8 @@ class Proof:
             f"DAG runs not successful (in both runs alike when differences is none): {self.failed_dags or 'none'}",
             f"differences: {self.differences or 'none'}",
             *[f"  {key} {line}" for key, lines in self.row_differences.items() for line in lines],
+            f"differences by content (which identical delivery is 'loaded' ignored): "
+            f"{self.content_differences or 'none'}",
             f"seconds: {self.seconds}",
             f"processes left running: {self.left_running or 'none'}",
         ]
@@ -682,6 +686,9 @@ def prove(
 
         celery_state = warehouse_state.snapshot(wh)
         reference_state = warehouse_state.snapshot(refwh)
+        content_differences = warehouse_state.differences(
+            warehouse_state.snapshot(wh, by_content=True), warehouse_state.snapshot(refwh, by_content=True)
+        )
         row_differences = {
             key: warehouse_state.row_differences(wh, refwh, key)
             for key in sorted(set(celery_state) & set(reference_state))
@@ -696,6 +703,7 @@ def prove(
             celery_state=celery_state,
             reference_state=reference_state,
             row_differences=row_differences,
+            content_differences=content_differences,
             celery_deliveries=warehouse_state.delivery_status_counts(wh),
             reference_deliveries=warehouse_state.delivery_status_counts(refwh),
             seconds=seconds,

@@ -4,7 +4,14 @@ Two runs of the same DAGs over the same landing zone must leave the same data, w
 them and in whatever order parallel tasks finished. Surrogate keys, load timestamps and run ids
 legitimately differ between runs, so the fingerprint leaves them out: generated columns (a
 ``nextval`` or ``now()`` default) and run ids are dropped, and every reference to a delivery is
-replaced by that delivery's landing path, which is the same in both runs.
+replaced by that delivery's landing path, which is the same in both runs. Measured durations
+(``*_seconds``) are dropped too.
+
+``by_content=True`` asks a weaker question: is the same *data* there, whichever of several
+byte-identical deliveries it was attributed to? Delivery references become the delivery's content
+hash, and the columns that say which file it was (path, arrival time, archive location) are dropped.
+A difference at path level that vanishes at content level means the runs resolved identical
+deliveries (one ``loaded``, the others ``duplicate``) in a different order.
 """
 
 from __future__ import annotations
@@ -19,6 +26,8 @@ COMPARED_SCHEMAS = ("raw", "quarantine")
 DELIVERY_REFERENCES = ("_delivery_id", "delivery_id", "duplicate_of")
 #: Columns that identify the run, not the data.
 RUN_COLUMNS = ("run_id",)
+#: Columns that say which file a delivery was: left out of a by-content comparison.
+FILE_IDENTITY_COLUMNS = ("path", "arrived_at", "_arrived_at", "archive_uri")
 
 
 @dataclass(frozen=True)
@@ -46,21 +55,27 @@ def _is_generated(default: str | None) -> bool:
     return "nextval(" in lowered or "now()" in lowered or "current_timestamp" in lowered
 
 
-def _comparable_rows_query(conn, schema: str, table: str):
+def _left_out(name: str, default: str | None, by_content: bool) -> bool:
+    """Columns that legitimately differ between runs (or, by content, name the file)."""
+    if name in RUN_COLUMNS or name.endswith("_seconds") or _is_generated(default):
+        return True
+    return by_content and name in FILE_IDENTITY_COLUMNS
+
+
+def _comparable_rows_query(conn, schema: str, table: str, by_content: bool = False):
     """``select`` of the table's comparable columns (one text row per table row: ``r``)."""
     from psycopg import sql
 
     selected: list[sql.Composable] = []
     joins: list[sql.Composable] = []
+    identity = sql.Identifier("content_sha256" if by_content else "path")
     for index, (name, default) in enumerate(_columns(conn, schema, table)):
         column = sql.Identifier("t", name)
         if name in DELIVERY_REFERENCES:
             alias = sql.Identifier(f"d{index}")
             joins.append(sql.SQL(" left join ops.deliveries {a} on {a}.delivery_id = {c}").format(a=alias, c=column))
-            selected.append(sql.SQL("{}.path as {}").format(alias, sql.Identifier(name)))
-        elif name in RUN_COLUMNS or _is_generated(default):
-            continue
-        else:
+            selected.append(sql.SQL("{}.{} as {}").format(alias, identity, sql.Identifier(name)))
+        elif not _left_out(name, default, by_content):
             selected.append(column)
     return sql.SQL("select {cols} from {tbl} t{joins}").format(
         cols=sql.SQL(", ").join(selected),
@@ -69,12 +84,12 @@ def _comparable_rows_query(conn, schema: str, table: str):
     )
 
 
-def _table_state(conn, schema: str, table: str) -> TableState:
+def _table_state(conn, schema: str, table: str, by_content: bool = False) -> TableState:
     from psycopg import sql
 
     query = sql.SQL(
         "select count(*), coalesce(md5(string_agg(r::text, E'\\n' order by r::text)), '') from ({rows}) r"
-    ).format(rows=_comparable_rows_query(conn, schema, table))
+    ).format(rows=_comparable_rows_query(conn, schema, table, by_content))
     rows, checksum = conn.execute(query).fetchone()
     return TableState(int(rows), checksum)
 
@@ -99,7 +114,7 @@ def row_differences(left: WarehouseDsn, right: WarehouseDsn, key: str, limit: in
     return [f"- {r}" for r in only_a] + [f"+ {r}" for r in only_b]
 
 
-def snapshot(dsn: WarehouseDsn) -> dict[str, TableState]:
+def snapshot(dsn: WarehouseDsn, by_content: bool = False) -> dict[str, TableState]:
     """Fingerprint of ``raw.*``, ``quarantine.*`` and ``ops.deliveries``, keyed by ``schema.table``."""
     state: dict[str, TableState] = {}
     with dsn.connect() as conn:
@@ -112,7 +127,7 @@ def snapshot(dsn: WarehouseDsn) -> dict[str, TableState]:
             [list(COMPARED_SCHEMAS)],
         ).fetchall()
         for schema, table in [*tables, ("ops", "deliveries")]:
-            state[f"{schema}.{table}"] = _table_state(conn, schema, table)
+            state[f"{schema}.{table}"] = _table_state(conn, schema, table, by_content)
     return state
 
 

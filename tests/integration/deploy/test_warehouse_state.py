@@ -78,3 +78,51 @@ def test_same_data_in_another_order_has_the_same_fingerprint(databases):
         ["+ (KGD", '"Kaliningrad 2"'],
         ["+ (KGD", '"Kaliningrad 2"'],
     ]
+
+
+def test_identical_deliveries_resolved_in_another_order_differ_by_file_but_not_by_content(databases):
+    """Two byte-identical snapshots: whichever is processed first is `loaded`, the other `duplicate`."""
+    from service_quality.warehouse.bootstrap import bootstrap
+
+    first, second = databases.create(), databases.create()
+    for dsn, loaded_first in ((first, 0), (second, 1)):
+        bootstrap(dsn)
+        paths = ["stores/2025/03/03/stores_20250303.csv", "stores/2025/03/04/stores_20250304.csv"]
+        order = [loaded_first, 1 - loaded_first]
+        with dsn.connect() as conn:
+            winner = None
+            for index in order:
+                status = "loaded" if winner is None else "duplicate"
+                winner_id = conn.execute(
+                    """
+                    insert into ops.deliveries (source, path, content_sha256, size_bytes, arrived_at, status,
+                                                duplicate_of, rows_read, rows_loaded)
+                    values ('stores', %s, %s, 100, %s, %s, %s, %s, %s) returning delivery_id
+                    """,
+                    [
+                        paths[index],
+                        "c" * 64,
+                        f"2025-03-0{3 + index}T06:00:00+00",
+                        status,
+                        winner,
+                        *((1, 1) if winner is None else (0, 0)),
+                    ],
+                ).fetchone()[0]
+                if winner is None:
+                    winner = winner_id
+                    conn.execute(
+                        """
+                        insert into raw.stores (store_code, store_name, region, city, format, timezone, opened_on,
+                                                _delivery_id, _row_number, _arrived_at)
+                        values ('KGD', 'Kaliningrad 1', 'West', 'Kaliningrad', 'electronics',
+                                'Europe/Kaliningrad', '2020-01-01', %s, 1, %s)
+                        """,
+                        [winner, f"2025-03-0{3 + index}T06:00:00+00"],
+                    )
+            conn.commit()
+    by_file = warehouse_state.differences(warehouse_state.snapshot(first), warehouse_state.snapshot(second))
+    assert [d.split(":")[0] for d in by_file] == ["ops.deliveries", "raw.stores"]
+    by_content = warehouse_state.differences(
+        warehouse_state.snapshot(first, by_content=True), warehouse_state.snapshot(second, by_content=True)
+    )
+    assert by_content == []
