@@ -36,41 +36,39 @@ parameters as (
 
 ),
 
-period_days as (
+-- Each assigned day belongs to one quarter and one year: labelled from the date (an equi-join on the
+-- label, not a range join, keeps this fast with millions of assigned days).
+labelled_days as (
 
     select
-        periods.period_type,
-        periods.period_label,
-        periods.period_start,
-        periods.period_end,
+        'quarter'::text as period_type,
+        to_char(days_assigned.local_date, 'YYYY"-Q"Q') as period_label,
         days_assigned.employee_code,
-        days_assigned.local_date,
         days_assigned.store_code,
         days_assigned.role,
         days_assigned.assignment_valid_from
     from days_assigned
     inner join employees
         on days_assigned.employee_code = employees.employee_code
-    inner join periods
-        on days_assigned.local_date between periods.period_start and periods.period_end
+    where employees.is_customer_facing
+
+    union all
+
+    select
+        'year'::text as period_type,
+        to_char(days_assigned.local_date, 'YYYY') as period_label,
+        days_assigned.employee_code,
+        days_assigned.store_code,
+        days_assigned.role,
+        days_assigned.assignment_valid_from
+    from days_assigned
+    inner join employees
+        on days_assigned.employee_code = employees.employee_code
     where employees.is_customer_facing
 
 ),
 
-assigned as (
-
-    select
-        period_type,
-        period_label,
-        period_start,
-        period_end,
-        employee_code,
-        count(distinct local_date) as assigned_days
-    from period_days
-    group by period_type, period_label, period_start, period_end, employee_code
-
-),
-
+-- int_employee_days_assigned has one row per (employee, local date): counting rows counts days.
 by_assignment as (
 
     select
@@ -80,9 +78,32 @@ by_assignment as (
         assignment_valid_from,
         store_code,
         role,
-        count(distinct local_date) as assignment_days
-    from period_days
+        count(*) as assignment_days
+    from labelled_days
     group by period_type, period_label, employee_code, assignment_valid_from, store_code, role
+
+),
+
+assigned as (
+
+    select
+        by_assignment.period_type,
+        by_assignment.period_label,
+        periods.period_start,
+        periods.period_end,
+        by_assignment.employee_code,
+        sum(by_assignment.assignment_days)::bigint as assigned_days
+    from by_assignment
+    inner join periods
+        on
+            by_assignment.period_type = periods.period_type
+            and by_assignment.period_label = periods.period_label
+    group by
+        by_assignment.period_type,
+        by_assignment.period_label,
+        periods.period_start,
+        periods.period_end,
+        by_assignment.employee_code
 
 ),
 
