@@ -230,7 +230,7 @@ def _validate_and_load(
     qualified = f"ops.{ident(table)}"
     needs_zones = any(col.enum == IANA_TIMEZONES for col in c.columns)
     timezones = _timezones(conn, dsn) if needs_zones else ()
-    compiler = Compiler(c, layout.present, alias="s", timezones=timezones)
+    compiler = Compiler(c, layout.present, alias="s", timezones=timezones, shared=True)
     checks = compiler.checks()
     conn.commit()
 
@@ -246,7 +246,7 @@ def _validate_and_load(
         with conn.transaction():
             delivery_id = _insert_delivery(conn, c, delivery, "loaded", archive_uri, dag_id, run_id, layout=layout)
             params = {"delivery_id": delivery_id, "arrived_at": delivery.arrived_at, "path": delivery.path}
-            conn.execute(_quarantine_sql(c, layout, checks, qualified), params)
+            conn.execute(_quarantine_sql(c, layout, compiler, checks, qualified), params)
             quarantine = sql.SQL(c.quarantine_table)
             by_check: dict[tuple[str | None, str], int] = {
                 (col, rule): n
@@ -459,11 +459,14 @@ def _extra_expr(layout: Layout) -> str:
     return _json_object([(col.header, f"s.{ident(col.name)}") for col in extras])
 
 
-def _quarantine_sql(c: Contract, layout: Layout, checks: list[Check], qualified: str) -> str:
-    """Every broken rule of every row, in one pass over the scratch table."""
+def _quarantine_sql(c: Contract, layout: Layout, compiler: Compiler, checks: list[Check], qualified: str) -> str:
+    """Every broken rule of every row. The type tests run once per row (lateral ``k``); only rows that
+    break something are expanded into one candidate per rule, which keeps the pass close to a scan."""
+    outer = Compiler(c, layout.present, alias="s", timezones=compiler.timezones, shared=True, shared_alias="s")
+    any_broken = " or ".join(f"({chk.broken})" for chk in checks) or "false"
     values = ",\n            ".join(
         f"({chk.broken}, {lit(chk.column) if chk.column else 'null'}, {lit(chk.rule)}, {chk.value}, {lit(chk.message)})"
-        for chk in checks
+        for chk in outer.checks()
     )
     return f"""
         insert into {c.quarantine_table} (delivery_id, row_number, column_name, rule, value, message, record)
@@ -471,7 +474,13 @@ def _quarantine_sql(c: Contract, layout: Layout, checks: list[Check], qualified:
             %(path)s || ' row ' || s._row_number || ': ' || c.message
                 || coalesce(' (value ' || quote_literal(c.value) || ')', ' (empty)'),
             {_record_expr(layout)}
-        from {qualified} as s
+        from (
+            select s.*{", k.*" if compiler.lateral() else ""}
+            from {qualified} as s
+            {compiler.lateral()}
+            where {any_broken}
+            offset 0
+        ) as s
         cross join lateral (values
             {values}
         ) as c (broken, column_name, rule, value, message)

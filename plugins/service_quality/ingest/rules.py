@@ -21,13 +21,115 @@ NAIVE_TS_RE = r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}[T ]([01][0-9]|2[0-3]):[0-5][0-9
 ON_THE_HOUR_RE = r"^.{10}[T ][0-9]{2}:00(:00(\.0+)?)?([Zz]|[+-].*)$"
 
 
-def decimal_re(column: Column) -> str:
+def decimal_digits(column: Column) -> int:
     """Digits before the point are limited so the cast into the raw column can never overflow."""
-    digits = 15
     m = re.fullmatch(r"numeric\((\d+),\s*(\d+)\)", column.raw_type)
-    if m:
-        digits = int(m.group(1)) - int(m.group(2))
-    return rf"^[+-]?([0-9]{{1,{digits}}}(\.[0-9]*)?|\.[0-9]+)$"
+    return int(m.group(1)) - int(m.group(2)) if m else 15
+
+
+def decimal_re(column: Column) -> str:
+    return rf"^[+-]?([0-9]{{1,{decimal_digits(column)}}}(\.[0-9]*)?|\.[0-9]+)$"
+
+
+# Type tests. Each is exactly its regular expression (kept above as the definition), written with
+# cheap string functions: PostgreSQL's regex engine costs microseconds per value, and a delivery has
+# millions of values. A regex is only evaluated for the rare shapes the fast paths do not cover.
+# Guards use CASE, because AND does not fix the order of evaluation in SQL.
+
+_DIGITS = "'0123456789'"
+_ZEROS = "'0000000000'"
+_TZ_MASKS = (
+    "0000-00-00T00:00:00+00:00",
+    "0000-00-00T00:00:00-00:00",
+    "0000-00-00T00:00:00Z",
+    "0000-00-00 00:00:00+00:00",
+    "0000-00-00 00:00:00-00:00",
+    "0000-00-00 00:00:00Z",
+)
+_NAIVE_MASKS = ("0000-00-00T00:00:00", "0000-00-00 00:00:00")
+TIMESTAMPTZ_RE = (
+    r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?"
+    r"([Zz]|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)$"
+)
+
+
+def _mask(v: str) -> str:
+    return f"translate({v}, {_DIGITS}, {_ZEROS})"
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join(lit(x) for x in values) + ")"
+
+
+def valid_integer(v: str) -> str:
+    """``^[+-]?[0-9]{1,9}$`` (fast path: digits only)."""
+    d = f"ltrim({v}, '+-')"
+    full = f"length({d}) between 1 and 9 and length({v}) - length({d}) <= 1 and btrim({d}, {_DIGITS}) = ''"
+    return f"(case when translate({v}, {_DIGITS}, '') = '' then length({v}) between 1 and 9 else {full} end)"
+
+
+def valid_decimal(v: str, digits: int) -> str:
+    """``^[+-]?([0-9]{1,N}(\\.[0-9]*)?|\\.[0-9]+)$`` (fast paths: digits, digits with one point)."""
+    d = f"ltrim({v}, '+-')"
+    full = (
+        f"length({v}) - length({d}) <= 1 and {d} not in ('', '.') and btrim({d}, '0123456789.') = ''"
+        f" and length({d}) - length(replace({d}, '.', '')) <= 1 and length(split_part({d}, '.', 1)) <= {digits}"
+    )
+    return (
+        f"(case translate({v}, {_DIGITS}, '') when '' then length({v}) between 1 and {digits}"
+        f" when '.' then {v} <> '.' and strpos({v}, '.') - 1 <= {digits} else {full} end)"
+    )
+
+
+def _date_parts_ok(x: str) -> str:
+    """For text whose mask is 0000-00-00: a real calendar day with a year from 1000."""
+    year, month, day = f"substr({x}, 1, 4)::int", f"substr({x}, 6, 2)", f"substr({x}, 9, 2)"
+    leap = f"(mod({year}, 4) = 0 and mod({year}, 100) <> 0) or mod({year}, 400) = 0"  # no %: it is a placeholder
+    last = (
+        f"case {month} when '02' then case when {leap} then 29 else 28 end"
+        " when '04' then 30 when '06' then 30 when '09' then 30 when '11' then 30 else 31 end"
+    )
+    return (
+        f"(left({x}, 1) <> '0' and {month} between '01' and '12' and {day} >= '01'"
+        f" and case when {month} between '01' and '12' then {day}::int <= {last} else false end)"
+    )
+
+
+def valid_date(v: str) -> str:
+    """``YYYY-MM-DD``, a real day (what ``ops.sqw_is_date`` checks)."""
+    return f"(case when {_mask(v)} = '0000-00-00' then {_date_parts_ok(v)} else false end)"
+
+
+def valid_timestamptz(v: str) -> str:
+    """ISO 8601 with an offset (``TIMESTAMPTZ_RE``) on a real day (what ``ops.sqw_is_timestamptz`` checks)."""
+    d = f"substr({v}, 1, 10)"
+    time_ok = f"substr({v}, 12, 2) <= '23' and substr({v}, 15, 2) <= '59' and substr({v}, 18, 2) <= '59'"
+    offset_ok = f"(length({v}) = 20 or (substr({v}, 21, 2) <= '23' and substr({v}, 24, 2) <= '59'))"
+    return (
+        f"(case when {_mask(v)} in {_in(_TZ_MASKS)} then {time_ok} and {offset_ok} and {_date_parts_ok(d)}"
+        f" when {_mask(v)} in {_in(_NAIVE_MASKS)} then false"
+        f" when {v} ~ {lit(TIMESTAMPTZ_RE)} then"
+        f" case when {_mask(d)} = '0000-00-00' then {_date_parts_ok(d)} else false end"
+        " else false end)"
+    )
+
+
+def naive_timestamp(v: str) -> str:
+    """``NAIVE_TS_RE``: a timestamp without an offset."""
+    return (
+        f"(case when {_mask(v)} in {_in(_NAIVE_MASKS)} then left({v}, 1) <> '0' and substr({v}, 12, 2) <= '23'"
+        f" and substr({v}, 15, 2) <= '59' and substr({v}, 18, 2) <= '59'"
+        f" when {_mask(v)} in {_in(_TZ_MASKS)} then false"
+        f" else coalesce({v} ~ {lit(NAIVE_TS_RE)}, false) end)"
+    )
+
+
+def on_the_hour(v: str) -> str:
+    """``ON_THE_HOUR_RE`` for a valid timestamp: minutes and seconds are zero."""
+    return (
+        f"(case when {_mask(v)} in {_in(_TZ_MASKS)} then substr({v}, 15, 2) = '00' and substr({v}, 18, 2) = '00'"
+        f" else {v} ~ {lit(ON_THE_HOUR_RE)} end)"
+    )
 
 
 def lit(value: str) -> str:
@@ -58,34 +160,69 @@ class Compiler:
     """
 
     def __init__(
-        self, contract: Contract, present: dict[str, str], alias: str = "s", timezones: tuple[str, ...] = ()
+        self,
+        contract: Contract,
+        present: dict[str, str],
+        alias: str = "s",
+        timezones: tuple[str, ...] = (),
+        shared: bool = False,
+        shared_alias: str = "k",
     ) -> None:
         self.contract = contract
         self.present = present
         self.prefix = f"{alias}." if alias else ""
         self.timezones = timezones
+        #: refer to per-row type tests computed once in the lateral subquery ``k`` (see :meth:`lateral`)
+        self.shared = shared
+        self.shared_alias = shared_alias
 
     def value(self, name: str) -> str:
-        """The column's text, empty cell = null."""
+        """The column's text. An empty cell is already null in the scratch table (COPY ``force_null``;
+        the Python readers write None), so no ``nullif`` per value is needed."""
         if name not in self.present:
             return "null::text"
-        return f"nullif({self.prefix}{ident(self.present[name])}, '')"
+        return f"{self.prefix}{ident(self.present[name])}"
 
     def valid(self, name: str) -> str:
         """True when the (non-null) value can be cast to the column's type."""
         col = self.contract.column(name)
+        if col.type == "text":
+            return "true"
+        if self.shared and name in self.present:
+            return f"{self.shared_alias}.{ident('ok_' + name)}"
+        return self._valid_expr(name)
+
+    def naive(self, name: str) -> str:
+        """True when the value is a timestamp without a UTC offset (rule ``timestamp_offset``)."""
+        if self.shared and name in self.present:
+            return f"{self.shared_alias}.{ident('naive_' + name)}"
+        return naive_timestamp(self.value(name))
+
+    def lateral(self) -> str:
+        """``cross join lateral (...) k``: every type test once per row (``offset 0`` keeps it from being inlined)."""
+        items = []
+        for col in self.contract.columns:
+            if col.name not in self.present or col.type == "text":
+                continue
+            items.append(f"{self._valid_expr(col.name)} as {ident('ok_' + col.name)}")
+            if col.type == "timestamptz":
+                items.append(f"{naive_timestamp(self.value(col.name))} as {ident('naive_' + col.name)}")
+        if not items:
+            return ""
+        return "cross join lateral (select " + ", ".join(items) + " offset 0) as k"
+
+    def _valid_expr(self, name: str) -> str:
+        col = self.contract.column(name)
         v = self.value(name)
         match col.type:
-            case "text":
-                return "true"
             case "integer":
-                return f"({v} ~ {lit(INTEGER_RE)})"
+                return valid_integer(v)
             case "decimal":
-                return f"({v} ~ {lit(decimal_re(col))})"
+                return valid_decimal(v, decimal_digits(col))
             case "date":
-                return f"ops.sqw_is_date({v})"
+                return valid_date(v)
             case "timestamptz":
-                return f"ops.sqw_is_timestamptz({v})"
+                return valid_timestamptz(v)
             case "boolean":
                 return f"(lower({v}) in ('true', 'false'))"
         raise ValueError(f"unknown type {col.type}")
@@ -118,7 +255,7 @@ class Compiler:
             if col.required:
                 checks.append(Check(col.name, "required", f"{v} is null", v, f"{col.name} is required (empty cell)"))
             if col.type == "timestamptz":
-                naive = f"({v} ~ {lit(NAIVE_TS_RE)})"
+                naive = self.naive(col.name)
                 checks.append(
                     Check(
                         col.name,
@@ -232,7 +369,7 @@ class Compiler:
             return Check(
                 col.name,
                 "range",
-                f"case when {self.valid(col.name)} then {v} !~ {lit(ON_THE_HOUR_RE)} else false end",
+                f"case when {self.valid(col.name)} then not {on_the_hour(v)} else false end",
                 v,
                 f"{col.name}: must be on the hour (minutes and seconds 00)",
             )
