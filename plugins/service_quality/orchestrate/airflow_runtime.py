@@ -54,6 +54,12 @@ for name in sys.argv[1].split(","):
         importlib.import_module(name)
     except Exception as error:  # a module missing from this checkout only costs its import later
         print(f"preload of {name} skipped: {error}", file=sys.stderr)
+try:  # the transform DAG, rendered once here instead of once per task process
+    from service_quality.transform.cosmos import warm_transform_dag
+
+    warm_transform_dag()
+except Exception as error:
+    print(f"transform DAG not prebuilt: {error}", file=sys.stderr)
 sys.argv = ["airflow", "scheduler"]
 from airflow.__main__ import main
 sys.exit(main())

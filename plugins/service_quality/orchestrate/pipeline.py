@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -203,9 +204,14 @@ def run_pipeline(
     progress(f"warehouse: {dsn.host}:{dsn.port}/{dsn.dbname}; landing zone: {landing}")
 
     manifest, regenerated = ensure_manifest()
-    env["SQW_DBT_MANIFEST"] = str(manifest)
     how = "regenerated with dbt parse" if regenerated else "up to date with the dbt project"
     progress(f"dbt manifest for the transform DAG: {relative(manifest)} ({how})")
+    # The run renders the transform DAG from its own copy: a dbt command elsewhere cannot change it mid-run.
+    home = Path(env["AIRFLOW_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    run_manifest = home / "transform_manifest.json"
+    shutil.copyfile(manifest, run_manifest)
+    env["SQW_DBT_MANIFEST"] = str(run_manifest)
 
     bootstrapped = True
     try:

@@ -227,6 +227,41 @@ def _quiet_parse() -> Iterator[None]:
             logger.setLevel(level)
 
 
+#: DAGs built ahead of time by :func:`warm_transform_dag`, each handed out once (see there).
+_PREBUILT: dict[tuple, Any] = {}
+
+
+def _cache_key(dag_id: str, project_dir: Path, manifest: Path, schedule: Any, start_date: datetime, tags) -> tuple:
+    built = manifest.stat().st_mtime_ns if manifest.exists() else None
+    return (dag_id, str(project_dir), str(manifest), built, repr(schedule), start_date, tuple(tags or ()))
+
+
+def warm_transform_dag(**kwargs: Any) -> None:
+    """Build the transform DAG now so that processes forked later get it without parsing the manifest.
+
+    Every task of the transform DAG is a process that parses the DAG file; for a project of a hundred
+    nodes that is seconds of CPU per task (Cosmos loads the manifest and renders every node), which
+    dominates the watcher sensors' cost. ``sqw run``'s scheduler calls this before it forks task
+    processes: each child finds the DAG here and takes it instead of rendering it again.
+    """
+    kwargs.setdefault("tags", ["transform", "dbt"])
+    dag_id = kwargs.get("dag_id", DAG_ID)
+    project_dir = kwargs.get("project_dir", DBT_PROJECT_DIR)
+    manifest = kwargs.get("manifest") or manifest_path(project_dir)
+    key = _cache_key(
+        dag_id,
+        project_dir,
+        manifest,
+        kwargs.get("schedule", "raw-assets"),
+        kwargs.get("start_date", START),
+        kwargs["tags"],
+    )
+    _PREBUILT[key] = build_transform_dag(**kwargs)
+
+
+START = datetime(2024, 1, 1)
+
+
 def build_transform_dag(
     *,
     dag_id: str = DAG_ID,
@@ -234,10 +269,15 @@ def build_transform_dag(
     manifest: Path | None = None,
     schedule: Any = "raw-assets",
     doc_md: str | None = None,
-    start_date: datetime = datetime(2024, 1, 1),
+    start_date: datetime = START,
     tags: list[str] | None = None,
 ):
     """The transform DAG: every dbt model a task, tests after each, one ``dbt build`` behind them."""
+    key = _cache_key(dag_id, project_dir, manifest or manifest_path(project_dir), schedule, start_date, tags)
+    prebuilt = _PREBUILT.pop(key, None)
+    if prebuilt is not None:
+        prebuilt.doc_md = doc_md
+        return prebuilt
     with _quiet_parse():
         return _build_transform_dag(
             dag_id=dag_id,
