@@ -56,6 +56,9 @@ dag-test: bootstrap airflow-init ## run one DAG for a date: make dag-test DAG=in
 demo: bootstrap airflow-init ## run the whole pipeline on demo data (embedded warehouse)
 	@$(WITH_AIRFLOW) $(SQW) demo
 
+dbt-manifest: setup ## dbt parse for the transform DAG (Cosmos renders it from the manifest; no database needed)
+	@$(BIN)/python -c "from service_quality.transform.cosmos import ensure_manifest; m, new = ensure_manifest(); print(m, '(regenerated)' if new else '(up to date)')"
+
 test: setup ## run lint and the test suite (starts what it needs)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
