@@ -74,7 +74,20 @@ for path in sys.argv[2:]:
         print("SQW_PARSE_RESULT " + json.dumps({"path": path, **json.loads(b"".join(chunks) or b"{}")}), flush=True)
 """
 )
-_PROFILE_SCRIPT = _PARSE_ONE + "\nparse_one(sys.argv[1])\n"
+#: The profile covers the parse only: Airflow's own import (tens of seconds on a busy machine) is done first.
+_PROFILE_SCRIPT = (
+    _PARSE_ONE
+    + """
+from pyinstrument import Profiler
+
+profiler = Profiler()
+profiler.start()
+parse_one(sys.argv[1])
+profiler.stop()
+with open(sys.argv[2], "w", encoding="utf-8") as out:
+    out.write(profiler.output_text(unicode=False, color=False))
+"""
+)
 
 
 def dag_files(dags_dir: Path = DAGS_DIR) -> list[Path]:
@@ -105,11 +118,11 @@ def parse_all(paths: list[Path], env: dict[str, str], repeats: int) -> dict[str,
 def profile(path: Path, env: dict[str, str], out_dir: Path) -> Path:
     """A pyinstrument profile of one parse, for a file that misses the target."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    probe = out_dir / "parse_probe.py"
+    probe = out_dir / f"parse_profile_{path.stem}.py"
     probe.write_text(_PROFILE_SCRIPT, encoding="utf-8")
     out = out_dir / f"parse_{path.stem}.txt"
     subprocess.run(
-        [python(), "-m", "pyinstrument", "-r", "text", "-o", str(out), str(probe), str(path)],
+        [python(), str(probe), str(path), str(out)],
         env=env,
         capture_output=True,
         text=True,

@@ -35,13 +35,16 @@ def run(scale: str) -> list[Measurement]:
     base = work_dir("transform", scale, fresh=True)
     landing = base / "landing"
     bulk_history(sim, landing, HISTORY_END)
-    with bench_database("sqw_bench_transform") as dsn:
+    with (
+        bench_database("sqw_bench_transform") as dsn,
+        bench_database("sqw_bench_airflow", bootstrapped=False) as metadata,
+    ):
         loaded = ingest(dsn, landing, base, gx=False)
         # The DAG renders and runs the repository's dbt project: the bare builds must use the same one.
         project = dbt_project(allow_override=False)
         first = dbt_build(dsn, base / "target", setup=True, project=project)
         manifest = generate_manifest(target_path=base / "manifest")
-        env = airflow_env(work_dir("airflow-transform", scale, fresh=True), dsn)
+        env = airflow_env(work_dir("airflow-transform", scale, fresh=True), dsn, metadata)
         env["SQW_DBT_MANIFEST"] = str(manifest)
         env["AIRFLOW_VAR_LANDING_ROOT"] = str(landing)
         before = dbt_build(dsn, base / "target", project=project)

@@ -68,8 +68,22 @@ def work_dir(*parts: str, fresh: bool = False) -> Path:
     return path
 
 
-def airflow_env(home: Path, warehouse: WarehouseDsn | None = None) -> dict[str, str]:
-    """The project-local Airflow environment, but with its own home, metadata DB and warehouse."""
+def metadata_url(dsn: WarehouseDsn) -> str:
+    """SQLAlchemy URL of a database used as Airflow's metadata DB."""
+    from urllib.parse import quote
+
+    auth = quote(dsn.user, safe="") + (":" + quote(dsn.password, safe="") if dsn.password else "")
+    return f"postgresql+psycopg2://{auth}@{dsn.host}:{dsn.port}/{dsn.dbname}"
+
+
+def airflow_env(
+    home: Path, warehouse: WarehouseDsn | None = None, metadata: WarehouseDsn | None = None
+) -> dict[str, str]:
+    """The project-local Airflow environment, but with its own home, metadata DB and warehouse.
+
+    ``metadata``: a (benchmark) database for Airflow's metadata; without it, SQLite in ``home``
+    (enough for parsing; a scheduler with parallel tasks needs PostgreSQL).
+    """
     from service_quality.airflow_env import environment
 
     base = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
@@ -82,6 +96,8 @@ def airflow_env(home: Path, warehouse: WarehouseDsn | None = None) -> dict[str, 
     )
     if warehouse is not None:
         base["AIRFLOW_CONN_WAREHOUSE"] = warehouse.airflow_uri
+    if metadata is not None:
+        base["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = metadata_url(metadata)
     env = environment(base)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "plugins"), env.get("PYTHONPATH", "")) if p)
     return env
