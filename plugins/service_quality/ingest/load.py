@@ -163,6 +163,8 @@ def _process(conn, dsn, c: Contract, delivery: Delivery, settings, dag_id, run_i
 def _stage(conn, c: Contract, delivery: Delivery, qualified: str, settings: IngestSettings) -> tuple[Layout, int]:
     """Stream the file into the committed scratch table; returns the layout and the number of rows read."""
     reader = Reader(c, delivery.path, settings.chunk_bytes, settings.pii_key)
+    # The scratch table is disposable: no need to wait for its commit to reach the disk.
+    conn.execute("set local synchronous_commit = off")
     with delivery.open() as raw:
         stream = landing_stream(raw, delivery)
         try:

@@ -193,10 +193,10 @@ class Compiler:
         return self._valid_expr(name)
 
     def naive(self, name: str) -> str:
-        """True when the value is a timestamp without a UTC offset (rule ``timestamp_offset``)."""
-        if self.shared and name in self.present:
-            return f"{self.shared_alias}.{ident('naive_' + name)}"
-        return naive_timestamp(self.value(name))
+        """True when the value is a timestamp without a UTC offset (rule ``timestamp_offset``).
+
+        Tested only when the value is not a valid timestamp with offset (a valid one is never naive)."""
+        return f"(case when {self.valid(name)} then false else {naive_timestamp(self.value(name))} end)"
 
     def lateral(self) -> str:
         """``cross join lateral (...) k``: every type test once per row (``offset 0`` keeps it from being inlined)."""
@@ -205,8 +205,6 @@ class Compiler:
             if col.name not in self.present or col.type == "text":
                 continue
             items.append(f"{self._valid_expr(col.name)} as {ident('ok_' + col.name)}")
-            if col.type == "timestamptz":
-                items.append(f"{naive_timestamp(self.value(col.name))} as {ident('naive_' + col.name)}")
         if not items:
             return ""
         return "cross join lateral (select " + ", ".join(items) + " offset 0) as k"
