@@ -66,6 +66,16 @@ sys.exit(main())
 """
 
 
+def _die_with_parent() -> None:
+    """Run in each component before exec: the kernel stops it when the command dies, even by SIGKILL."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the normal stop() still applies
+        pass
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -169,6 +179,7 @@ class LocalAirflow:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
+                preexec_fn=_die_with_parent,
             )
             out.close()
         self._wait_until_ready()
