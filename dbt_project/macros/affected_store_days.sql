@@ -1,8 +1,8 @@
 {#
     The store-days an incremental store-day model must rebuild in this run, as a query with
     columns (store_code, timezone, business_date, day_start_at, day_end_at):
-    - the local days of rows of `lines_model` whose delivery was processed since the model's
-      watermark (max of `_max_processed_at` in {{ this }}, minus the lookback), at their store;
+    - the local days of rows of `lines_model` staged since the model's watermark (the newest
+      `_staged_at` it has taken in, `_max_staged_at`), at their store;
     - with `replaced_columns`, the days those rows occupied before a correction moved them;
     - every day of a store whose time zone the model has not seen yet (a store that became known
       after its facts arrived, or whose zone was corrected).
@@ -11,8 +11,7 @@
 {% macro affected_store_days(lines_model, time_column, replaced_columns=none) -%}
     {%- set watermark -%}
         (
-            select coalesce(max(_max_processed_at), '-infinity'::timestamptz)
-                - interval '{{ var("incremental_lookback_days") }} days'
+            select coalesce(max(_max_staged_at), '-infinity'::timestamptz)
             from {{ this }}
         )
     {%- endset -%}
@@ -28,7 +27,7 @@
             changed_lines.store_code,
             changed_lines.{{ time_column }} as event_at
         from {{ ref(lines_model) }} as changed_lines
-        where changed_lines._processed_at >= {{ watermark }}
+        where changed_lines._staged_at > {{ watermark }}
         {% if replaced_columns %}
             union all
             select
@@ -36,7 +35,7 @@
                 moved_lines.{{ replaced_columns[1] }} as event_at
             from {{ ref(lines_model) }} as moved_lines
             where
-                moved_lines._processed_at >= {{ watermark }}
+                moved_lines._staged_at > {{ watermark }}
                 and moved_lines.{{ replaced_columns[0] }} is not null
         {% endif %}
         union all

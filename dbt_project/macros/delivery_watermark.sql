@@ -1,17 +1,23 @@
 {#
-    The delivery watermark of an incremental model: deliveries processed since the newest one the
-    model has already taken in, minus a lookback (var incremental_lookback_days), so late loads and
-    load transactions that committed out of order are read again. Re-reading is harmless: the
-    models pick the latest version per key and rebuild whole store-days. A full build reads everything.
+    The delivery watermark of the incremental staging models: a delivery is read when the model has
+    not taken it in yet, i.e. none of the model's rows comes from it. Deliveries are found by their id
+    (ops.deliveries), not by a time window, so a file loaded late, replayed from the archive, or
+    committed out of order by a concurrent load is still read exactly once, and a daily run reads
+    only the day's deliveries however long the history. The model's delivery ids are listed through
+    its index (distinct_values), in time proportional to the number of deliveries, not of rows.
+    On a full build every delivery is read.
 #}
-{% macro delivery_watermark(watermark_column='_processed_at') -%}
-    {%- if not is_incremental() -%}
-    '-infinity'::timestamptz
+{% macro delivery_not_taken_in(delivery_id_column='delivery_id') -%}
+    {%- if is_incremental() -%}
+        {{ delivery_id_column }} not in (
+            {{ distinct_values(this, '_delivery_id') }}
+        )
     {%- else -%}
-    (
-        select coalesce(max({{ watermark_column }}), '-infinity'::timestamptz)
-            - interval '{{ var("incremental_lookback_days") }} days'
-        from {{ this }}
-    )
+        true
     {%- endif -%}
+{%- endmacro %}
+
+{# When this run staged a row: the change marker the store-day aggregates read after staging. #}
+{% macro staged_at() -%}
+    '{{ run_started_at.isoformat() }}'::timestamptz
 {%- endmacro %}

@@ -4,7 +4,7 @@
     so that ongoing assignments count every day of a closed quarter, and it comes from the data, not
     from the clock, so a rebuild gives the same rows.
 #}
-{{ config(materialized='view') }}
+{{ config(materialized='table') }}
 
 with sales_span as (
     select

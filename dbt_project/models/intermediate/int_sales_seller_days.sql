@@ -42,7 +42,7 @@ lines as (
         sales.transaction_id,
         sales.quantity,
         sales.line_amount,
-        sales._processed_at
+        sales._staged_at
     from affected
     inner join {{ ref('stg_sales') }} as sales
         on
@@ -61,7 +61,7 @@ aggregated as (
         sum(line_amount) as revenue,
         sum(quantity) as units,
         count(*) as sales_lines,
-        max(_processed_at) as _max_processed_at
+        max(_staged_at) as _max_staged_at
     from lines
     group by store_code, sale_date, employee_code, timezone
 ),
@@ -79,7 +79,7 @@ final as (
             0 as revenue,
             0 as units,
             0 as sales_lines,
-            null::timestamptz as _max_processed_at
+            null::timestamptz as _max_staged_at
         from affected
         where not exists (
                 select 1

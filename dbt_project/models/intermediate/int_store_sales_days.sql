@@ -40,7 +40,7 @@ lines as (
         sales.transaction_id,
         sales.quantity,
         sales.line_amount,
-        sales._processed_at
+        sales._staged_at
     from affected
     inner join {{ ref('stg_sales') }} as sales
         on
@@ -58,7 +58,7 @@ aggregated as (
         sum(line_amount) as revenue,
         sum(quantity) as units,
         count(*) as sales_lines,
-        max(_processed_at) as _max_processed_at
+        max(_staged_at) as _max_staged_at
     from lines
     group by store_code, timezone, sale_date
 ),
@@ -72,7 +72,7 @@ final as (
         aggregated.revenue,
         aggregated.units,
         aggregated.sales_lines,
-        aggregated._max_processed_at
+        aggregated._max_staged_at
     from aggregated
     {% if is_incremental() %}
         union all
@@ -85,7 +85,7 @@ final as (
             0 as revenue,
             0 as units,
             0 as sales_lines,
-            null::timestamptz as _max_processed_at
+            null::timestamptz as _max_staged_at
         from affected
         where not exists (
                 select 1

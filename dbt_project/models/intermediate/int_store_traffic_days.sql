@@ -35,7 +35,7 @@ hours as (
         affected.timezone,
         {{ local_date('traffic.hour_start', 'affected.timezone') }} as traffic_date,
         traffic.visitors,
-        traffic._processed_at
+        traffic._staged_at
     from affected
     inner join {{ ref('stg_traffic') }} as traffic
         on
@@ -51,7 +51,7 @@ final as (
         timezone,
         sum(visitors) as visitors,
         count(*) as traffic_hours,
-        max(_processed_at) as _max_processed_at
+        max(_staged_at) as _max_staged_at
     from hours
     group by store_code, traffic_date, timezone
 )

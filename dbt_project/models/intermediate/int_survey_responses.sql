@@ -3,6 +3,8 @@
     response_date is the store's local date of visited_at (when the service happened).
     Attribution (ATTESTATION_METHOD.md 2): the response belongs to employee_code when given.
 #}
+{{ config(indexes=[{'columns': ['response_id'], 'unique': True}]) }}
+
 with responses as (
     select * from {{ ref('stg_surveys') }}
 ),

@@ -1,8 +1,8 @@
 {#
     Latest version of each receipt line (transaction_id, line_no). Incremental, because sales are
-    where the volume lives: a run reads only the deliveries processed since its watermark (minus the
-    lookback), compares their versions with the stored ones of the same keys, and keeps the later in
-    arrival order. A correction that moves a line to another store or time records where the line
+    where the volume lives: a run reads only the deliveries it has not taken in yet (macros/delivery_watermark.sql),
+    compares their versions with the stored ones of the same keys, and keeps the later in arrival
+    order; rows it writes carry _staged_at, which the store-day aggregates use as their watermark. A correction that moves a line to another store or time records where the line
     was before (_replaced_store_code, _replaced_sold_at), so the store-day aggregates rebuild both days.
 #}
 {{
@@ -16,7 +16,8 @@
             {'columns': ['store_code', 'sold_at']},
             {'columns': ['sold_at']},
             {'columns': ['employee_code']},
-            {'columns': ['_processed_at']},
+            {'columns': ['_delivery_id']},
+            {'columns': ['_staged_at']},
         ],
     )
 }}
@@ -34,7 +35,7 @@ new_deliveries as (
     where
         source = 'sales'
         and status = 'loaded'
-        and processed_at >= {{ delivery_watermark() }}
+        and {{ delivery_not_taken_in() }}
 ),
 
 new_versions as (
@@ -55,7 +56,8 @@ new_versions as (
         sales._row_number,
         sales._arrived_at,
         new_deliveries.path as _delivery_path,
-        new_deliveries.processed_at as _processed_at
+        new_deliveries.processed_at as _processed_at,
+        {{ staged_at() }} as _staged_at
     from {{ source('raw', 'sales') }} as sales
     inner join new_deliveries
         on sales._delivery_id = new_deliveries.delivery_id
@@ -87,7 +89,8 @@ new_versions as (
             stored._row_number,
             stored._arrived_at,
             stored._delivery_path,
-            stored._processed_at
+            stored._processed_at,
+            stored._staged_at
         from {{ this }} as stored
         inner join new_keys
             on

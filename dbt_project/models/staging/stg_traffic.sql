@@ -1,7 +1,7 @@
 {#
     Latest version of each store-hour of visitor counts. Incremental like stg_sales: a run reads
-    only the deliveries processed since its watermark (minus the lookback) and keeps, per key, the
-    later version in arrival order among the new and the stored one.
+    only the deliveries it has not taken in yet and keeps, per key, the later version in arrival
+    order among the new and the stored one.
 #}
 {{
     config(
@@ -11,7 +11,9 @@
         on_schema_change='fail',
         indexes=[
             {'columns': ['store_code', 'hour_start'], 'unique': True},
-            {'columns': ['_processed_at']},
+            {'columns': ['hour_start']},
+            {'columns': ['_delivery_id']},
+            {'columns': ['_staged_at']},
         ],
     )
 }}
@@ -29,7 +31,7 @@ new_deliveries as (
     where
         source = 'traffic'
         and status = 'loaded'
-        and processed_at >= {{ delivery_watermark() }}
+        and {{ delivery_not_taken_in() }}
 ),
 
 new_versions as (
@@ -41,7 +43,8 @@ new_versions as (
         traffic._row_number,
         traffic._arrived_at,
         new_deliveries.path as _delivery_path,
-        new_deliveries.processed_at as _processed_at
+        new_deliveries.processed_at as _processed_at,
+        {{ staged_at() }} as _staged_at
     from {{ source('raw', 'traffic') }} as traffic
     inner join new_deliveries
         on traffic._delivery_id = new_deliveries.delivery_id
@@ -68,7 +71,8 @@ candidates as (
             stored._row_number,
             stored._arrived_at,
             stored._delivery_path,
-            stored._processed_at
+            stored._processed_at,
+            stored._staged_at
         from {{ this }} as stored
         inner join new_keys
             on

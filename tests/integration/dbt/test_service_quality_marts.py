@@ -474,7 +474,7 @@ def test_incremental_result_equals_a_full_rebuild(second_build, module_warehouse
         # Rows of touched days left without any line are zeros in the incremental result only.
         return {
             model: [
-                {k: v for k, v in row.items() if k != "_max_processed_at"}
+                {k: v for k, v in row.items() if k != "_max_staged_at"}
                 for row in sql_rows(module_warehouse, f"select * from intermediate.{model} order by 1, 2, 3")
                 if row.get("sales_lines", row.get("traffic_hours"))
             ]
