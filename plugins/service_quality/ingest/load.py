@@ -133,19 +133,19 @@ def _process(conn, dsn, c: Contract, delivery: Delivery, settings, dag_id, run_i
 
     table = scratch_name(c.source, delivery.sha256)
     qualified = f"ops.{ident(table)}"
-    conn.execute(f"drop table if exists {qualified}")
+    conn.execute(f"drop table if exists {qualified} cascade")
     conn.commit()
     try:
         layout, rows_read = _stage(conn, c, delivery, qualified, settings)
     except DeliveryRejected as rejected:
         conn.rollback()
-        conn.execute(f"drop table if exists {qualified}")
+        conn.execute(f"drop table if exists {qualified} cascade")
         result = _reject(conn, c, delivery, rejected, archive_uri, dag_id, run_id, rows_read=0)
         conn.commit()
         return result
     except BaseException:
         conn.rollback()
-        conn.execute(f"drop table if exists {qualified}")
+        conn.execute(f"drop table if exists {qualified} cascade")
         conn.commit()
         raise
 
@@ -156,7 +156,7 @@ def _process(conn, dsn, c: Contract, delivery: Delivery, settings, dag_id, run_i
     finally:
         if not conn.closed:
             conn.rollback()
-            conn.execute(f"drop table if exists {qualified}")
+            conn.execute(f"drop table if exists {qualified} cascade")
             conn.commit()
 
 
@@ -288,7 +288,7 @@ def _validate_and_load(
                 " validation_seconds = %s, load_seconds = %s where delivery_id = %s",
                 [rows_read, rows_loaded, rows_quarantined, validation_seconds, time.monotonic() - started, delivery_id],
             )
-            conn.execute(f"drop table if exists {qualified}")
+            conn.execute(f"drop table if exists {qualified} cascade")
     except _TooManyBadRows as bad:
         with conn.transaction():
             result = _reject(
@@ -303,7 +303,7 @@ def _validate_and_load(
             )
             if gx_outcome is not None:
                 gx_outcome.store(conn, result.delivery_id, c.source)
-            conn.execute(f"drop table if exists {qualified}")
+            conn.execute(f"drop table if exists {qualified} cascade")
         result.gx_success = None if gx_outcome is None else gx_outcome.success
         return result
     log.info(

@@ -72,7 +72,10 @@ def test_each_row_rule_goes_to_quarantine_with_its_name_and_gx_agrees(warehouse,
     page = Path(docs_uri.removeprefix("file://"))
     assert page.exists() and "quantity" in page.read_text()
     assert (Path(gx_settings.data_docs_root) / "index.html").read_text().count("sales.csv") == 1
-    assert any(r["expectation_config"]["type"] == "unexpected_rows_expectation" for r in gx_result["results"])
+    by_column = {r["expectation_config"]["kwargs"].get("column"): r for r in gx_result["results"]}
+    arithmetic = by_column["line_amount__arithmetic"]
+    assert arithmetic["success"] is False and arithmetic["result"]["unexpected_count"] == 1
+    assert arithmetic["expectation_config"]["meta"] == {"column": "line_amount", "rule": "arithmetic"}
 
 
 @pytest.mark.parametrize(
