@@ -302,6 +302,7 @@ class CeleryCluster:
         return [s.name for s in self.services if _group_alive(s.pgid)]
 
     def _purge_broker(self) -> None:
+        """Remove this run's keys from a Redis broker: its queue, its bindings, its unacked messages."""
         if not self.broker_url.startswith("redis://"):
             return
         try:
@@ -311,6 +312,12 @@ class CeleryCluster:
             keys = list(client.scan_iter(match=f"*{self.queue}*"))
             if keys:
                 client.delete(*keys)
+            # Messages of tasks cut short at shutdown stay in kombu's shared "unacked" hash (and its
+            # index); they name the routing key, i.e. this run's queue.
+            for tag, message in client.hgetall("unacked").items():
+                if self.queue.encode() in message:
+                    client.hdel("unacked", tag)
+                    client.zrem("unacked_index", tag)
             client.close()
         except Exception:  # noqa: BLE001 - best effort: the keys are namespaced by a random queue name
             log.warning("could not remove the broker keys of queue %s", self.queue)
