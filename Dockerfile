@@ -14,7 +14,7 @@ WORKDIR /opt/airflow
 # 1. Dependencies from the lock file (cached until pyproject.toml or uv.lock change).
 #    `uv export --frozen` fails if the lock is out of date; the project itself is not installed:
 #    Airflow puts plugins/ on sys.path and PYTHONPATH names it for the `sqw` commands.
-COPY --chown=airflow:0 pyproject.toml uv.lock /opt/airflow/lock/
+COPY --chown=airflow:0 pyproject.toml uv.lock README.md /opt/airflow/lock/
 RUN pip install --no-cache-dir "uv==${UV_VERSION}" \
     && uv export --project /opt/airflow/lock --frozen --no-dev --no-emit-project --no-hashes \
         --format requirements-txt --output-file /tmp/requirements.txt \
