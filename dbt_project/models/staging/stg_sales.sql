@@ -97,14 +97,18 @@ new_versions as (
                 stored.transaction_id = new_keys.transaction_id
                 and stored.line_no = new_keys.line_no
     ),
+{% else %}
+    stored_versions as (
+        -- a full build has nothing stored yet
+        select * from new_versions
+        where false
+    ),
 {% endif %}
 
 candidates as (
     select * from new_versions
-    {% if is_incremental() %}
-        union all
-        select * from stored_versions
-    {% endif %}
+    union all
+    select * from stored_versions
 ),
 
 latest as (
@@ -116,30 +120,20 @@ latest as (
 final as (
     select
         latest.*,
-        {% if is_incremental() %}
-            case
-                when
-                    stored_versions.store_code is distinct from latest.store_code
-                    or stored_versions.sold_at is distinct from latest.sold_at
-                    then stored_versions.store_code
-            end as _replaced_store_code,
-            case
-                when
-                    stored_versions.store_code is distinct from latest.store_code
-                    or stored_versions.sold_at is distinct from latest.sold_at
-                    then stored_versions.sold_at
-            end as _replaced_sold_at
-        {% else %}
-            null::text as _replaced_store_code,
-            null::timestamptz as _replaced_sold_at
-        {% endif %}
+        -- stored columns are NOT NULL, so a comparison with no stored version is null: no move
+        case
+            when stored_versions.store_code <> latest.store_code or stored_versions.sold_at <> latest.sold_at
+                then stored_versions.store_code
+        end as _replaced_store_code,
+        case
+            when stored_versions.store_code <> latest.store_code or stored_versions.sold_at <> latest.sold_at
+                then stored_versions.sold_at
+        end as _replaced_sold_at
     from latest
-    {% if is_incremental() %}
-        left join stored_versions
-            on
-                latest.transaction_id = stored_versions.transaction_id
-                and latest.line_no = stored_versions.line_no
-    {% endif %}
+    left join stored_versions
+        on
+            latest.transaction_id = stored_versions.transaction_id
+            and latest.line_no = stored_versions.line_no
 )
 
 select * from final
