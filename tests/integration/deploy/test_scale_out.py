@@ -63,12 +63,8 @@ def test_pipeline_runs_on_two_celery_workers_and_matches_the_single_process_run(
     assert proof.run_states == proof.reference_states
     assert proof.celery_deliveries == proof.reference_deliveries
     assert proof.content_differences == [], "\n".join(proof.content_differences)
-    if proof.differences:
-        # Same data, attributed to a different one of several byte-identical deliveries: the ingestion
-        # resolves duplicates in the order its mapped load tasks happen to run (the contract says the
-        # earliest arrival is the delivery). Known; remove this branch when the ingestion orders them.
-        assert proof.left_running == []
-        pytest.xfail("identical deliveries resolved in task order, not arrival order:\n" + proof.summary())
+    # Byte-identical deliveries resolve by arrival, not by which mapped task ran first: same rows, same lineage.
+    assert proof.differences == [], proof.summary()
     loaded = {key: state.rows for key, state in proof.celery_state.items() if key.startswith("raw.")}
     assert sum(1 for rows in loaded.values() if rows > 0) >= 4, f"too little was loaded to compare: {loaded}"
     assert proof.celery_state["ops.deliveries"].rows > 0

@@ -161,6 +161,25 @@ def test_same_bytes_under_another_name_load_once(warehouse, landing_zone, settin
     assert len(_deliveries(warehouse)) == 2
 
 
+def test_identical_files_resolve_by_arrival_whatever_order_the_loads_run(warehouse, landing_zone, settings):
+    """Mapped load tasks run in any order; the earliest arrival must still be the delivery that is loaded."""
+    from service_quality.ingest.deliveries import find_new_deliveries, load
+
+    body = "\n".join([SALES_HEADER, sales_line("T1")]) + "\n"
+    landing_zone.write("sales/2025/01/09/z-first.csv", body, mtime=1_736_000_000)
+    landing_zone.write("sales/2025/01/02/a-later.csv", body, mtime=1_736_000_600)
+    [group] = find_new_deliveries("sales", settings.landing_root, warehouse)
+    assert group["path"] == "sales/2025/01/09/z-first.csv"
+    assert [c["path"] for c in group["copies"]] == ["sales/2025/01/02/a-later.csv"]
+    result = load("sales", group, warehouse, settings)
+    assert result["status"] == "loaded"
+    deliveries = query(warehouse, "select path, status, duplicate_of from ops.deliveries order by delivery_id")
+    assert deliveries == [
+        ("sales/2025/01/09/z-first.csv", "loaded", None),
+        ("sales/2025/01/02/a-later.csv", "duplicate", result["delivery_id"]),
+    ]
+
+
 def test_correction_keeps_both_versions_and_the_later_wins(warehouse, landing_zone, settings):
     landing_zone.write("sales/2025/01/02/day.csv", "\n".join([SALES_HEADER, sales_line("T1", qty="2")]) + "\n")
     # the correction arrives later (mtime) although its path sorts earlier
