@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from airflow.sdk import CronTriggerTimetable, Param, dag, task
 
 from service_quality.attestation.periods import ANNUAL_CRON
+from service_quality.dag_defaults import default_args
 
 PERIOD_TYPE = "year"
 
@@ -37,7 +38,7 @@ PERIOD_TYPE = "year"
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,
-    default_args={"owner": "data-platform", "retries": 1},
+    default_args=default_args(retries=1),
     params={"period": Param("", type="string", description="year(s) to attest instead, e.g. 2025 or 2024,2025")},
     tags=["attestation", "reports"],
 )

@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from airflow.sdk import CronTriggerTimetable, Param, dag, task
 
 from service_quality.attestation.periods import QUARTERLY_CRON
+from service_quality.dag_defaults import default_args
 
 PERIOD_TYPE = "quarter"
 
@@ -37,7 +38,7 @@ PERIOD_TYPE = "quarter"
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,
-    default_args={"owner": "data-platform", "retries": 1},
+    default_args=default_args(retries=1),
     params={
         "period": Param("", type="string", description="quarter(s) to attest instead, e.g. 2025-Q1 or 2025-Q1,2025-Q2")
     },

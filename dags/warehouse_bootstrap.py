@@ -15,13 +15,15 @@ from datetime import datetime
 
 from airflow.sdk import dag, task
 
+from service_quality.dag_defaults import default_args
+
 
 @dag(
     schedule=None,
     start_date=datetime(2024, 1, 1),
     catchup=False,
     doc_md=__doc__,
-    default_args={"owner": "data-platform", "retries": 2},
+    default_args=default_args(retries=2),
     tags=["warehouse", "ops"],
 )
 def warehouse_bootstrap():

@@ -8,16 +8,13 @@ no Asset event wakes the transform for it. Only light imports here: DAG files ar
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
+from service_quality.dag_defaults import default_args
+
 START_DATE = datetime(2025, 1, 1)
-DEFAULT_ARGS = {
-    "owner": "data-platform",
-    "retries": 2,
-    "retry_delay": timedelta(seconds=20),
-    "retry_exponential_backoff": True,
-}
+DEFAULT_ARGS = default_args(retries=2)
 
 
 def asset_uri(source: str) -> str:
