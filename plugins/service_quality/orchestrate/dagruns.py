@@ -59,7 +59,7 @@ class DagRunFailed(RuntimeError):
         lines = [f"DAG {result.dag_id} failed (run {result.run_id})."]
         for failed in result.failed_tasks:
             where = failed.task_id + (f"[{failed.map_index}]" if failed.map_index >= 0 else "")
-            lines.append(f"  task {where}: {failed.state} after try {failed.try_number}")
+            lines.append(f"  task {where}: {failed.state} (try {failed.try_number})")
             if failed.log_path is not None:
                 lines.append(f"  log: {failed.log_path}")
             if failed.log_excerpt:
@@ -92,6 +92,14 @@ def log_excerpt(path: Path, max_lines: int = 25) -> str:
     errors = [line for line in rendered if line.startswith(("error", "criti")) or "Traceback" in line]
     chosen = errors[-max_lines:] if errors else rendered[-max_lines:]
     return "\n".join(chosen)
+
+
+def error_lines(path: Path, max_lines: int = 15) -> str:
+    """Only the error-level lines of a task log (empty when it has none)."""
+    if not path.exists():
+        return ""
+    rendered = [_render_log_line(line) for line in path.read_text(errors="replace").splitlines() if line.strip()]
+    return "\n".join([line for line in rendered if line.startswith(("error", "criti"))][-max_lines:])
 
 
 class DagRuns:
@@ -191,8 +199,17 @@ class DagRuns:
                                 log_excerpt(path) if path else "",
                             )
                         )
+                    elif ti.try_number > 1:
+                        # A task that failed and then retried (a Cosmos producer skips its retry): its first
+                        # attempt's errors are often the root cause (the dbt test that failed, with its name).
+                        for attempt in range(1, ti.try_number):
+                            path = self._log_path(dag_id, run_id, ti.task_id, ti.map_index, attempt)
+                            errors = error_lines(path) if path else ""
+                            if errors:
+                                label = f"{ti_state}; attempt {attempt} failed"
+                                failed.append(FailedTask(ti.task_id, ti.map_index, attempt, label, path, errors))
                 # Tasks that failed themselves first, then the ones that never ran because of them.
-                failed.sort(key=lambda f: (f.state != "failed", f.task_id))
+                failed.sort(key=lambda f: (f.state == "upstream_failed", f.task_id))
             return RunResult(dag_id, run_id, state, run.start_date, run.end_date, dict(states), failed)
 
     def _log_path(self, dag_id: str, run_id: str, task_id: str, map_index: int, try_number: int) -> Path | None:

@@ -116,7 +116,7 @@ def test_a_failed_run_names_the_dag_the_task_and_the_log_lines(tmp_path, databas
     assert outcome["failed"], "the run of a failing DAG must fail"
     message = outcome["message"]
     assert "DAG sqw_probe failed" in message
-    assert "task broken: failed" in message
+    assert "task broken: failed (try 1)" in message
     assert "sales.csv row 3: column quantity must not be 0 (rule range)" in message, message
     assert outcome["states"].get("success") == 1, "the task before the failure succeeded"
     assert outcome["stopped"], "every Airflow component is stopped when the command ends"
