@@ -43,24 +43,31 @@
 {%- endmacro %}
 
 {# Wilson score interval for a proportion x/n at 95 % (z = 1.96), in percent. #}
+{#
+    The Wilson interval lies in 0..100 and always contains the observed share. At 0 % and 100 % a bound
+    meets the point exactly in exact arithmetic, and numeric rounding in sqrt() can miss it by 1e-18 either
+    way; the outer least()/greatest() remove only that.
+#}
 {% macro wilson_bound(successes, n, sign) -%}
-    case when {{ n }} > 0
-        then 100.0 * (
-            (1.0 * {{ successes }} / {{ n }} + 1.96 ^ 2 / (2.0 * {{ n }}))
-            {{ sign }} 1.96 * sqrt(
-                (1.0 * {{ successes }} / {{ n }}) * (1 - 1.0 * {{ successes }} / {{ n }}) / {{ n }}
-                + 1.96 ^ 2 / (4.0 * {{ n }} ^ 2)
-            )
-        ) / (1 + 1.96 ^ 2 / {{ n }})
-    end
+    100.0 * (
+        (1.0 * {{ successes }} / {{ n }} + 1.96 ^ 2 / (2.0 * {{ n }}))
+        {{ sign }} 1.96 * sqrt(
+            (1.0 * {{ successes }} / {{ n }}) * (1 - 1.0 * {{ successes }} / {{ n }}) / {{ n }}
+            + 1.96 ^ 2 / (4.0 * {{ n }} ^ 2)
+        )
+    ) / (1 + 1.96 ^ 2 / {{ n }})
 {%- endmacro %}
 
 {% macro wilson_low(successes, n) -%}
-    {{ wilson_bound(successes, n, '-') }}
+    case when {{ n }} > 0
+        then least(100.0 * {{ successes }} / {{ n }}, greatest(0.0, {{ wilson_bound(successes, n, '-') }}))
+    end
 {%- endmacro %}
 
 {% macro wilson_high(successes, n) -%}
-    {{ wilson_bound(successes, n, '+') }}
+    case when {{ n }} > 0
+        then greatest(100.0 * {{ successes }} / {{ n }}, least(100.0, {{ wilson_bound(successes, n, '+') }}))
+    end
 {%- endmacro %}
 
 {% macro safe_divide(numerator, denominator) -%}
