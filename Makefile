@@ -45,12 +45,12 @@ airflow-init: setup ## create the local Airflow metadata database and the wareho
 		$(BIN)/airflow pools set warehouse 4 "concurrent loads into the warehouse" >/dev/null && \
 		echo "Airflow metadata ready in $$AIRFLOW_HOME"
 
-airflow: bootstrap airflow-init ## start Airflow standalone: UI on http://localhost:8080
+airflow: bootstrap airflow-init dbt-manifest ## start Airflow standalone: UI on http://localhost:8080
 	@$(WITH_AIRFLOW) exec $(BIN)/airflow standalone
 
 DAG ?= ingest_stores
 DATE ?= $(shell date -u +%Y-%m-%d)
-dag-test: bootstrap airflow-init ## run one DAG for a date: make dag-test DAG=ingest_sales DATE=2025-03-01
+dag-test: bootstrap airflow-init dbt-manifest ## run one DAG for a date: make dag-test DAG=ingest_sales DATE=2025-03-01
 	@$(WITH_AIRFLOW) $(BIN)/airflow dags test $(DAG) $(DATE)
 
 demo: bootstrap airflow-init ## run the whole pipeline on demo data (embedded warehouse)

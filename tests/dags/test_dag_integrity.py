@@ -45,6 +45,7 @@ def test_policy(dagbag, path):
     for task in dag.tasks:
         assert task.owner and task.owner != "airflow", f"{task.task_id}: set an owner"
         assert task.retries >= 1, f"{task.task_id}: retries must be >= 1"
+        assert task.on_failure_callback, f"{task.task_id}: failures must alert (service_quality.dag_defaults)"
 
 
 @pytest.mark.parametrize("path", DAG_FILES, ids=lambda p: p.stem)

@@ -32,6 +32,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from service_quality.dag_defaults import default_args
 from service_quality.paths import DBT_PROJECT_DIR, ROOT
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -310,7 +311,7 @@ def _build_transform_dag(*, dag_id, project_dir, manifest, schedule, doc_md, sta
         max_active_runs=1,
         doc_md=doc_md,
         tags=tags or ["transform", "dbt"],
-        default_args={"owner": "data-platform", "retries": 1},
+        default_args=default_args(retries=1),
         project_config=project,
         profile_config=profile_config(),
         render_config=RenderConfig(load_method=load_method, test_behavior=TestBehavior.AFTER_EACH, emit_datasets=False),
