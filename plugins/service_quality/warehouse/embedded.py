@@ -39,7 +39,12 @@ def _system_user() -> str | None:
 
 
 def _pg(command: str, args: list[str], pgdata: Path) -> str:
+    import logging
+
     from pgserver import _commands
+
+    # pgserver logs every command line and its whole output at INFO; failures still reach us as exceptions.
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
 
     return getattr(_commands, command)(args, pgdata=pgdata, user=_system_user())
 
