@@ -10,7 +10,7 @@ AIRFLOW_ENV := .local/airflow.env
 # Loads the project-local Airflow environment (AIRFLOW_HOME, dags folder, warehouse connection, telemetry off).
 WITH_AIRFLOW := set -a && source $(AIRFLOW_ENV) && set +a && export PATH="$(CURDIR)/$(BIN):$$PATH" &&
 
-.PHONY: help setup demo test lint format warehouse-start warehouse-stop warehouse-reset bootstrap \
+.PHONY: help setup demo test test-e2e lint format warehouse-start warehouse-stop warehouse-reset bootstrap \
 	airflow-init airflow dag-test clean bench scale-out
 
 help: ## list the targets
@@ -63,6 +63,9 @@ test: setup ## run lint and the test suite (starts what it needs)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@$(WITH_AIRFLOW) $(BIN)/pytest
+
+test-e2e: setup dbt-manifest ## the whole pipeline through Airflow on a simulated XS chain (sqw run; slow)
+	@$(WITH_AIRFLOW) SQW_E2E=1 SQW_E2E_FULL=1 $(BIN)/pytest tests/e2e
 
 lint: setup ## ruff and sqlfluff
 	$(BIN)/ruff check .

@@ -19,8 +19,8 @@ import pytest
 
 from service_quality.transform.cosmos import RAW_SOURCES
 
-#: The whole pipeline through Airflow on 2 cores takes 10-25 minutes for the first run alone, far over the
-#: default suite's budget: the module runs when asked for (``SQW_E2E=1``; CI runs it in a separate job).
+#: The whole pipeline through Airflow: about 6 minutes on 2 cores for the first run alone (10-25 on a loaded
+#: machine). The module runs when asked for: ``make test-e2e`` (``SQW_E2E=1``, plus ``SQW_E2E_FULL=1``).
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.airflow,
