@@ -145,7 +145,8 @@ def run(scale: str, repeats: int = REPEATS, files: list[Path] | None = None, pro
     by_name = {f"parse_s[{p.name}]": p for p in paths}
     for path in paths:
         runs = all_runs[str(path)]
-        errors = runs[-1]["errors"]
+        # Results are committed: name files relative to the repository, never by this checkout's path.
+        errors = {k.replace(f"{ROOT}/", ""): v.replace(f"{ROOT}/", "") for k, v in runs[-1]["errors"].items()}
         seconds = statistics.median(r["parse_s"] or 0.0 for r in runs)
         detail = {
             "file": path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name,
