@@ -22,56 +22,6 @@ Guide: `docs/attestation.md`.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from service_quality.attestation.dags import attestation_dag
 
-from airflow.sdk import CronTriggerTimetable, Param, dag, task
-
-from service_quality.attestation.periods import ANNUAL_CRON
-from service_quality.dag_defaults import default_args
-
-PERIOD_TYPE = "year"
-
-
-@dag(
-    schedule=CronTriggerTimetable(ANNUAL_CRON, timezone="UTC"),
-    start_date=datetime(2025, 1, 1, tzinfo=UTC),
-    catchup=False,
-    max_active_runs=1,
-    doc_md=__doc__,
-    default_args=default_args(retries=1),
-    params={"period": Param("", type="string", description="year(s) to attest instead, e.g. 2025 or 2024,2025")},
-    tags=["attestation", "reports"],
-)
-def attestation_annual():
-    @task
-    def plan(data_interval_end=None, params=None) -> dict:
-        from service_quality.airflow_support import warehouse_dsn
-        from service_quality.attestation import runs
-
-        return runs.plan(warehouse_dsn(), PERIOD_TYPE, data_interval_end, requested_label=params.get("period"))
-
-    @task
-    def build(planned: dict) -> dict:
-        from service_quality.airflow_support import warehouse_dsn
-        from service_quality.attestation import runs
-
-        return runs.build(warehouse_dsn(), planned)
-
-    @task
-    def publish(built: dict, run_id=None, dag=None) -> list[dict]:
-        from service_quality.airflow_support import warehouse_dsn
-        from service_quality.attestation import runs
-
-        return runs.publish_planned(warehouse_dsn(), built, run_id=run_id, dag_id=dag.dag_id)
-
-    @task
-    def render(published: list[dict]) -> dict:
-        from service_quality.airflow_support import warehouse_dsn
-        from service_quality.attestation import runs
-
-        return runs.render(warehouse_dsn(), published)
-
-    render(publish(build(plan())))
-
-
-attestation_annual()
+attestation_dag("year", doc_md=__doc__)
