@@ -16,10 +16,14 @@ WITH_AIRFLOW := set -a && source $(AIRFLOW_ENV) && set +a && export PATH="$(CURD
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-18s %s\n", $$1, $$2}'
 
-$(VENV)/.synced: pyproject.toml uv.lock
+# Bytecode is compiled at install: otherwise every fresh clone and CI run compiles Airflow, GX and dbt
+# (thousands of modules) on first import, and with PYTHONDONTWRITEBYTECODE every process does, each DAG
+# parse and Airflow task included. uv skips up-to-date files, so a re-sync stays quick. The Makefile is a
+# prerequisite so that a change of these options reaches existing environments.
+$(VENV)/.synced: pyproject.toml uv.lock Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==0.13.8"
-	UV_PYTHON_DOWNLOADS=never $(BIN)/uv sync --frozen --python $(BIN)/python
+	UV_PYTHON_DOWNLOADS=never UV_COMPILE_BYTECODE=1 $(BIN)/uv sync --frozen --python $(BIN)/python
 	@touch $@
 
 setup: $(VENV)/.synced $(AIRFLOW_ENV) ## create .venv from the lock file (quick when nothing changed)
