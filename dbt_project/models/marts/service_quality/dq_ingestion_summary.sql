@@ -1,5 +1,7 @@
 -- Per source and delivery status: deliveries, rows read, loaded and quarantined, and the latest
 -- arrival, from ops.deliveries; the latest rejection reason shows what to fix.
+-- Only what was delivered shows (arrival times and landing paths, which the archive keeps); when and
+-- in which order the loads ran (processed_at, delivery_id) does not, so a replay gives the same rows.
 with deliveries as (
     select * from {{ ref('stg_deliveries') }}
 ),
@@ -13,8 +15,7 @@ totals as (
         sum(rows_loaded) as rows_loaded,
         sum(rows_quarantined) as rows_quarantined,
         min(arrived_at) as first_arrived_at,
-        max(arrived_at) as last_arrived_at,
-        max(processed_at) as last_processed_at
+        max(arrived_at) as last_arrived_at
     from deliveries
     group by source, status
 ),
@@ -49,7 +50,6 @@ final as (
         totals.rows_quarantined,
         totals.first_arrived_at,
         totals.last_arrived_at,
-        totals.last_processed_at,
         latest_delivery.last_path,
         latest_rejection.last_rejection_reason,
         latest_rejection.last_rejection_column

@@ -1,5 +1,7 @@
 -- Quarantined rows per source, broken rule and column, from quarantine.*: what was rejected at
--- ingestion and why, with an example value and message.
+-- ingestion and why, with an example value and message and the latest delivery concerned.
+-- A delivery is named by its path and arrival time (the archive keeps both), never by its delivery_id
+-- or by when it was processed: a replay from the archive must give this mart byte for byte.
 {% set sources = [
     'stores', 'employees', 'assignments', 'shifts', 'sales', 'traffic', 'surveys', 'audit_visits', 'audit_answers',
 ] %}
@@ -9,30 +11,84 @@ with quarantined as (
         select
             '{{ source_table }}' as source,
             delivery_id,
-            delivery_id::text || '/' || row_number::text as row_key,
+            row_number,
             column_name,
             rule,
             value,
-            message,
-            quarantined_at
+            message
         from {{ source('quarantine', source_table) }}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 
-final as (
+deliveries as (
+    select
+        delivery_id,
+        path,
+        arrived_at
+    from {{ ref('stg_deliveries') }}
+),
+
+located as (
+    select
+        quarantined.source,
+        quarantined.rule,
+        coalesce(quarantined.column_name, '') as column_name,
+        quarantined.row_number,
+        quarantined.value,
+        quarantined.message,
+        deliveries.path,
+        deliveries.arrived_at
+    from quarantined
+    inner join deliveries
+        on quarantined.delivery_id = deliveries.delivery_id
+),
+
+totals as (
     select
         source,
         rule,
-        coalesce(column_name, '') as column_name,
+        column_name,
         count(*) as broken_rules,
-        count(distinct row_key) as rows_quarantined,
-        count(distinct delivery_id) as deliveries,
+        count(distinct row(arrived_at, path, row_number)) as rows_quarantined,
+        count(distinct row(arrived_at, path)) as deliveries,
         min(value) as example_value,
         min(message) as example_message,
-        max(quarantined_at) as last_quarantined_at
-    from quarantined
-    group by source, rule, coalesce(column_name, '')
+        min(arrived_at) as first_arrived_at,
+        max(arrived_at) as last_arrived_at
+    from located
+    group by source, rule, column_name
+),
+
+latest_delivery as (
+    select distinct on (source, rule, column_name)
+        source,
+        rule,
+        column_name,
+        path as last_path
+    from located
+    order by source asc, rule asc, column_name asc, arrived_at desc, path desc
+),
+
+final as (
+    select
+        totals.source,
+        totals.rule,
+        totals.column_name,
+        totals.broken_rules,
+        totals.rows_quarantined,
+        totals.deliveries,
+        totals.example_value,
+        totals.example_message,
+        totals.first_arrived_at,
+        totals.last_arrived_at,
+        latest_delivery.last_path
+    from totals
+    inner join latest_delivery
+        on
+            totals.source = latest_delivery.source
+            and totals.rule = latest_delivery.rule
+            and totals.column_name = latest_delivery.column_name
 )
 
 select * from final
