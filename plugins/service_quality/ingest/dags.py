@@ -1,9 +1,12 @@
 """The one definition every ``dags/ingest_<source>.py`` is built from.
 
-Shape: ``find_new_deliveries`` -> ``load.expand(delivery=...)`` (pool ``warehouse``, emits the Asset
-``postgres://warehouse/warehouse/raw/<source>``) -> ``report``. A delivery that is rejected, a duplicate or already
-processed ends its mapped task as *skipped* with the reason in the log: nothing changed in ``raw``, so
-no Asset event wakes the transform for it. Only light imports here: DAG files are parsed often.
+Shape: ``find_new_deliveries`` (the new files, split into load batches) -> ``load.expand(batch=...)`` (pool
+``warehouse``, emits the Asset ``postgres://warehouse/warehouse/raw/<source>``) -> ``report``. A batch is
+validated by one Great Expectations run and committed in one transaction (see ``ingest.load``); a daily
+run usually has one batch, a backfill a few (Variables ``ingest_batch_files`` / ``ingest_batch_bytes``).
+A batch in which nothing reached ``raw`` (every file rejected, a duplicate or already processed) ends
+as *skipped* with the reasons in the log: no Asset event wakes the transform for it. Only light imports
+here: DAG files are parsed often.
 """
 
 from __future__ import annotations
@@ -30,24 +33,44 @@ def _task_context() -> tuple[str | None, str | None]:
     return ctx["dag"].dag_id, ctx["run_id"]
 
 
-def load_task_body(source: str, delivery: dict[str, Any]) -> dict[str, Any]:
-    """Load one delivery through the ``warehouse`` connection; skip when nothing reached ``raw``."""
+def load_task_body(source: str, batch: list[dict[str, Any]]) -> dict[str, Any]:
+    """Load one batch through the ``warehouse`` connection; skip when nothing reached ``raw``."""
     from airflow.sdk.exceptions import AirflowSkipException
 
     from service_quality.airflow_support import warehouse_dsn
-    from service_quality.ingest.deliveries import load
+    from service_quality.ingest.deliveries import load_batch
 
     dag_id, run_id = _task_context()
-    result = load(source, delivery, warehouse_dsn(), dag_id=dag_id, run_id=run_id)
+    results = load_batch(source, batch, warehouse_dsn(), dag_id=dag_id, run_id=run_id)
+    outcome = batch_outcome(results)
+    for r in results:
+        if r["status"] in ("rejected", "duplicate") or (r["status"] == "skipped" and not r["rows_loaded"]):
+            print(f"{r['path']}: {r['status']}: {r.get('message') or 'nothing new to load'}")
     # "skipped" with rows: an earlier attempt committed the load, then died before reporting it; the Asset
     # event is still owed to the transform DAG, so this attempt succeeds instead of skipping.
-    if result["status"] == "skipped" and result["rows_loaded"] > 0:
-        return result
-    if result["status"] != "loaded":
-        raise AirflowSkipException(
-            f"{delivery['path']}: {result['status']}: {result.get('message') or 'nothing new to load'}"
-        )
-    return result
+    if not outcome["rows_loaded"]:
+        raise AirflowSkipException(f"{len(results)} files, nothing new reached raw.{source}: {outcome['statuses']}")
+    return outcome
+
+
+def batch_outcome(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """A batch's totals for XCom and the log: counts per status, rows, and what was rejected and why."""
+    statuses: dict[str, int] = {}
+    for r in results:
+        statuses[r["status"]] = statuses.get(r["status"], 0) + 1
+    return {
+        "files": len(results),
+        "statuses": statuses,
+        "rows_read": sum(r["rows_read"] for r in results if r["status"] != "skipped"),
+        "rows_loaded": sum(r["rows_loaded"] for r in results),
+        "rows_quarantined": sum(r["rows_quarantined"] for r in results if r["status"] != "skipped"),
+        "rejected": [
+            {"path": r["path"], "reason": r["rejection_reason"], "message": r["message"]}
+            for r in results
+            if r["status"] == "rejected"
+        ],
+        "data_docs": sorted({r["data_docs_uri"] for r in results if r.get("data_docs_uri")}),
+    }
 
 
 def ingest_dag(source: str, doc_md: str | None, schedule: str = "@hourly") -> Any:
@@ -66,21 +89,23 @@ def ingest_dag(source: str, doc_md: str | None, schedule: str = "@hourly") -> An
     )
     def ingest() -> None:
         @task
-        def find_new_deliveries() -> list[dict[str, Any]]:
-            """Files under ``<landing_root>/<source>/`` whose (path, content hash) is not in ``ops.deliveries``."""
+        def find_new_deliveries() -> list[list[dict[str, Any]]]:
+            """Files under ``<landing_root>/<source>/`` whose (path, content hash) is not in ``ops.deliveries``,
+            in arrival order, split into load batches."""
             from service_quality.airflow_support import warehouse_dsn
+            from service_quality.ingest.deliveries import batches
             from service_quality.ingest.deliveries import find_new_deliveries as find
 
-            return find(source, None, warehouse_dsn())
+            return batches(find(source, None, warehouse_dsn()))
 
         @task(
             pool="warehouse",
             outlets=[Asset(asset_uri(source))],
-            map_index_template="{{ task.op_kwargs['delivery']['path'] }}",
+            map_index_template="{{ task.op_kwargs['batch'] | length }} files from {{ task.op_kwargs['batch'][0]['path'] }}",
         )
-        def load(delivery: dict[str, Any]) -> dict[str, Any]:
-            """Validate one delivery and load it atomically into raw / quarantine / ops."""
-            return load_task_body(source, delivery)
+        def load(batch: list[dict[str, Any]]) -> dict[str, Any]:
+            """Validate a batch of deliveries and load it atomically into raw / quarantine / ops."""
+            return load_task_body(source, batch)
 
         @task(trigger_rule="all_done")
         def report() -> dict[str, Any]:
@@ -92,7 +117,7 @@ def ingest_dag(source: str, doc_md: str | None, schedule: str = "@hourly") -> An
             print(row)
             return row
 
-        loaded = load.expand(delivery=find_new_deliveries())
+        loaded = load.expand(batch=find_new_deliveries())
         loaded >> report()
 
     return ingest()

@@ -58,6 +58,41 @@ def find_new_deliveries(
     return list(first.values())
 
 
+def batches(
+    deliveries: list[dict[str, Any]], max_files: int | None = None, max_bytes: int | None = None
+) -> list[list[dict[str, Any]]]:
+    """Split new deliveries (from :func:`find_new_deliveries`) into load batches of similar size, in order.
+
+    A batch is what one load task validates and commits together: one Great Expectations run and one
+    set-based pass per file layout instead of one per file. Each batch keeps at most ``max_files`` files
+    (a delivery's byte-identical copies ride along) and ``max_bytes`` bytes, unless one file alone is larger.
+    """
+    settings = IngestSettings()
+    max_files = max_files or settings.batch_files
+    max_bytes = max_bytes or settings.batch_bytes
+    if not deliveries:
+        return []
+    total_bytes = sum(d["size_bytes"] for d in deliveries)
+    count = max(-(-len(deliveries) // max_files), -(-total_bytes // max_bytes), 1)
+    per_batch = -(-len(deliveries) // count)  # balanced: 450 files at 200 a batch -> 150, 150, 150
+    out: list[list[dict[str, Any]]] = []
+    current: list[dict[str, Any]] = []
+    size = 0
+    for delivery in deliveries:
+        if current and (len(current) >= per_batch or size + delivery["size_bytes"] > max_bytes):
+            out.append(current)
+            current, size = [], 0
+        current.append(delivery)
+        size += delivery["size_bytes"]
+    out.append(current)
+    return out
+
+
+def flatten(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A batch's deliveries followed, each, by its byte-identical copies (recorded as duplicates of it)."""
+    return [d for delivery in batch for d in [delivery, *delivery.get("copies", [])]]
+
+
 def load(
     source: str,
     delivery: dict[str, Any],
@@ -67,34 +102,32 @@ def load(
     run_id: str | None = None,
 ) -> dict[str, Any]:
     """Load one delivery, then record its later byte-identical ``copies`` (if any) as duplicates of it."""
-    return load_all(source, delivery, dsn, settings, dag_id, run_id)[0]
+    return load_batch(source, [delivery], dsn, settings, dag_id, run_id)[0]
 
 
-def load_all(
+def load_batch(
     source: str,
-    delivery: dict[str, Any],
+    batch: list[dict[str, Any]],
     dsn: WarehouseDsn | None = None,
     settings: IngestSettings | None = None,
     dag_id: str | None = None,
     run_id: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The results of loading ``delivery`` and then each of its ``copies``, in that order."""
-    from service_quality.ingest.load import load_delivery
+    """The result of every file of ``batch`` (each delivery, then its copies), in that order."""
+    from service_quality.ingest.load import load_batch as load_files
 
-    dsn = _dsn(dsn)
-    return [
-        load_delivery(source, d, dsn, settings, dag_id=dag_id, run_id=run_id).to_dict()
-        for d in [delivery, *delivery.get("copies", [])]
-    ]
+    results = load_files(source, flatten(batch), _dsn(dsn), settings, dag_id=dag_id, run_id=run_id)
+    return [r.to_dict() for r in results]
 
 
 def ingest_source(
     source: str, landing_root: str, dsn: WarehouseDsn, settings: IngestSettings | None = None
 ) -> list[dict[str, Any]]:
-    """Everything new of one source, in arrival order (the CLI and tests; DAGs map over deliveries)."""
+    """Everything new of one source, batch after batch, in arrival order (the CLI, tests and replay)."""
     settings = settings or IngestSettings(landing_root=landing_root)
+    found = find_new_deliveries(source, landing_root, dsn)
     return [
         result
-        for delivery in find_new_deliveries(source, landing_root, dsn)
-        for result in load_all(source, delivery, dsn, settings)
+        for batch in batches(found, settings.batch_files, settings.batch_bytes)
+        for result in load_batch(source, batch, dsn, settings)
     ]

@@ -1,24 +1,31 @@
-"""Load one delivery: scratch COPY -> set-based validation -> raw + quarantine + bookkeeping, atomically.
+"""Load deliveries in batches: scratch COPY -> set-based validation -> raw + quarantine + bookkeeping.
 
-The order of work, and why:
+A batch is a list of deliveries of one source (an ingest task's share of the new files). The order of
+work, and why:
 
-1. A session advisory lock on (source, content hash) serialises two tasks that got the same bytes, so
+1. Session advisory locks on (source, content hash) serialise two tasks that got the same bytes, so
    "the same delivery twice loads once" holds even when both run at the same moment.
 2. Already processed? The same path and bytes: nothing to do (a retry after success). The same bytes
    under another path: recorded as ``duplicate`` of the first, nothing loaded.
 3. The bytes are archived first, so a rejected file stays available for a fix and a replay.
-4. The file is streamed into an unlogged scratch table of text columns (``reader``) and committed,
-   so Great Expectations can read it from its own connection. The scratch table is not warehouse
-   state: a crash leaves at most a scratch table, dropped by the retry.
-5. One transaction writes the quarantine rows (every broken rule, evaluated in one pass), the valid
-   rows with their casts and lineage, the ``ops.deliveries`` row with its reconciliation, the GX
-   result, and drops the scratch table. Kill the process anywhere: the delivery is whole or absent.
+4. Each file is streamed into its own unlogged scratch table of text columns (``reader``) and
+   committed, so Great Expectations can read it from its own connection. A file that cannot be read
+   or lacks a required column is rejected here, alone. Scratch tables are not warehouse state: a
+   crash leaves at most scratch tables, dropped by the retry.
+5. The staged files that share a layout are validated together: one Great Expectations run over all
+   of them (in a second thread, on its own connection, while this one routes the rows: two cores,
+   two PostgreSQL backends) and one set-based pass that writes the quarantine rows (every broken rule),
+   rejects a file whose share of bad rows is above the threshold, and inserts the valid rows with their
+   casts and lineage. All of it, with the ``ops.deliveries`` rows, their reconciliation and the GX
+   result, commits in one transaction: kill the process anywhere and every delivery is whole or absent.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -90,27 +97,82 @@ def load_delivery(
     dag_id: str | None = None,
     run_id: str | None = None,
 ) -> LoadResult:
-    """Process one delivery end to end. Safe to call again for the same delivery (it converges)."""
+    """Process one delivery end to end (a batch of one). Safe to call again: it converges."""
+    return load_batch(source, [delivery], dsn, settings, dag_id, run_id)[0]
+
+
+def load_batch(
+    source: str,
+    deliveries: list[Delivery | dict[str, Any]],
+    dsn: WarehouseDsn,
+    settings: IngestSettings | None = None,
+    dag_id: str | None = None,
+    run_id: str | None = None,
+) -> list[LoadResult]:
+    """Process deliveries of ``source`` together; one result per delivery, in the given order.
+
+    A file whose bytes already came earlier in the batch is recorded as a duplicate of that one, after
+    it: the first arrival is the delivery, whatever order the files were listed in.
+    """
     settings = settings or IngestSettings()
-    if isinstance(delivery, dict):
-        delivery = Delivery.from_dict(delivery)
     c = contract(source)
+    items = [Delivery.from_dict(d) if isinstance(d, dict) else d for d in deliveries]
+    results: dict[int, LoadResult] = {}
     with dsn.connect() as conn:
-        conn.execute(
-            "select pg_advisory_lock(hashtextextended(%s, 0))", [f"{_LOCK_NAMESPACE}:{source}:{delivery.sha256}"]
-        )
+        # Sorted, so two batches that share files take their locks in the same order (no deadlock).
+        keys = sorted({f"{_LOCK_NAMESPACE}:{source}:{d.sha256}" for d in items})
+        conn.execute("select pg_advisory_lock(hashtextextended(k, 0)) from unnest(%s::text[]) as k order by k", [keys])
         conn.commit()
+        staged: list[_Staged] = []
         try:
-            return _process(conn, dsn, c, delivery, settings, dag_id, run_id)
+            first: set[str] = set()
+            later: list[int] = []
+            for index, delivery in enumerate(items):
+                if delivery.sha256 in first:
+                    later.append(index)
+                    continue
+                first.add(delivery.sha256)
+                outcome = _prepare(conn, c, delivery, settings, dag_id, run_id)
+                if isinstance(outcome, LoadResult):
+                    results[index] = outcome
+                else:
+                    staged.append(_Staged(index, delivery, *outcome))
+            for group in _by_layout(staged):
+                for staged_one, result in _route(conn, dsn, c, group, settings, dag_id, run_id):
+                    results[staged_one.index] = result
+            for index in later:
+                outcome = _prepare(conn, c, items[index], settings, dag_id, run_id)
+                if not isinstance(outcome, LoadResult):  # its twin failed before it was recorded
+                    raise RuntimeError(f"{items[index].path}: expected a duplicate of an earlier delivery")
+                results[index] = outcome
         finally:
             if not conn.closed:
                 conn.rollback()
+                for s in staged:
+                    conn.execute(f"drop table if exists {s.qualified} cascade")
                 conn.execute("select pg_advisory_unlock_all()")
                 conn.commit()
+    return [results[i] for i in range(len(items))]
 
 
-def _process(conn, dsn, c: Contract, delivery: Delivery, settings, dag_id, run_id) -> LoadResult:
-    started = time.monotonic()
+@dataclass
+class _Staged:
+    """A delivery whose rows are in its committed scratch table, waiting for validation."""
+
+    index: int
+    delivery: Delivery
+    layout: Layout
+    rows_read: int
+    table: str
+    archive_uri: str
+
+    @property
+    def qualified(self) -> str:
+        return f"ops.{ident(self.table)}"
+
+
+def _prepare(conn, c: Contract, delivery: Delivery, settings, dag_id, run_id) -> LoadResult | tuple:
+    """A final result (skipped, duplicate, rejected while reading), or ``(layout, rows_read, table, archive_uri)``."""
     rows = conn.execute(
         "select delivery_id, path, status from ops.deliveries where source = %s and content_sha256 = %s"
         " order by delivery_id",
@@ -148,16 +210,7 @@ def _process(conn, dsn, c: Contract, delivery: Delivery, settings, dag_id, run_i
         conn.execute(f"drop table if exists {qualified} cascade")
         conn.commit()
         raise
-
-    try:
-        return _validate_and_load(
-            conn, dsn, c, delivery, settings, layout, rows_read, table, archive_uri, dag_id, run_id, started
-        )
-    finally:
-        if not conn.closed:
-            conn.rollback()
-            conn.execute(f"drop table if exists {qualified} cascade")
-            conn.commit()
+    return layout, rows_read, table, archive_uri
 
 
 def _stage(conn, c: Contract, delivery: Delivery, qualified: str, settings: IngestSettings) -> tuple[Layout, int]:
@@ -215,124 +268,222 @@ def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def _validate_and_load(
-    conn,
-    dsn,
-    c: Contract,
-    delivery: Delivery,
-    settings,
-    layout: Layout,
-    rows_read,
-    table,
-    archive_uri,
-    dag_id,
-    run_id,
-    started,
-) -> LoadResult:
-    qualified = f"ops.{ident(table)}"
+def _by_layout(staged: list[_Staged]) -> list[list[_Staged]]:
+    """Staged deliveries grouped by file layout (same columns, same order): one validation per group."""
+    groups: dict[tuple, list[_Staged]] = {}
+    for s in staged:
+        key = (
+            tuple((col.name, col.header, col.contract_column) for col in s.layout.columns),
+            s.layout.extra_json_column,
+        )
+        groups.setdefault(key, []).append(s)
+    return list(groups.values())
+
+
+def batch_view_name(source: str, group: list[_Staged]) -> str:
+    digest = hashlib.sha256("".join(g.delivery.sha256 for g in group).encode()).hexdigest()
+    return f"_batch_{source}_{digest[:20]}"
+
+
+def _route(conn, dsn, c: Contract, group: list[_Staged], settings, dag_id, run_id) -> list[tuple[_Staged, LoadResult]]:
+    """Validate and load deliveries that share a layout: one GX run, one set-based pass, one transaction."""
+    started = time.monotonic()
+    layout = group[0].layout
     needs_zones = any(col.enum == IANA_TIMEZONES for col in c.columns)
     timezones = _timezones(conn, dsn) if needs_zones else ()
     compiler = Compiler(c, layout.present, alias="s", timezones=timezones, shared=True)
     checks = compiler.checks()
+    view_name = batch_view_name(c.source, group)
+    view = f"ops.{ident(view_name)}"
+    conn.execute(
+        f"create or replace view {view} as "
+        + " union all ".join(f"select {i} as _file, s.* from {g.qualified} as s" for i, g in enumerate(group))
+    )
     conn.commit()
+    label = group[0].delivery.path if len(group) == 1 else f"{len(group)} {c.source} deliveries"
+    rows_read = {g.index: g.rows_read for g in group}
+    total_rows = sum(rows_read.values())
 
-    gx_outcome = None
-    validation_started = time.monotonic()
-    if settings.validate_with_gx:
+    def validate_with_gx():
         from service_quality.ingest import validate
 
-        gx_outcome = validate.validate_scratch(dsn, "ops", table, c, layout, timezones, delivery, settings)
-    validation_seconds = time.monotonic() - validation_started
+        began = time.monotonic()
+        outcome = validate.validate_scratch(
+            dsn, "ops", view_name, c, layout, timezones, [g.delivery for g in group], settings
+        )
+        return outcome, time.monotonic() - began
 
-    try:
-        with conn.transaction():
-            delivery_id = _insert_delivery(conn, c, delivery, "loaded", archive_uri, dag_id, run_id, layout=layout)
-            params = {"delivery_id": delivery_id, "arrived_at": delivery.arrived_at, "path": delivery.path}
-            conn.execute(_quarantine_sql(c, layout, compiler, checks, qualified), params)
-            quarantine = sql.SQL(c.quarantine_table)
-            by_check: dict[tuple[str | None, str], int] = {
-                (col, rule): n
-                for col, rule, n in conn.execute(
-                    sql.SQL("select column_name, rule, count(*) from {} where delivery_id = %s group by 1, 2").format(
-                        quarantine
-                    ),
-                    [delivery_id],
+    # GX reads the committed scratch tables on its own connection while this one routes the rows.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"gx-{c.source}") as pool:
+        gx_future = pool.submit(validate_with_gx) if settings.validate_with_gx else None
+        try:
+            with conn.transaction():
+                ids = [
+                    _insert_delivery(conn, c, g.delivery, "loaded", g.archive_uri, dag_id, run_id, layout=g.layout)
+                    for g in group
+                ]
+                files = _files_sql(group, ids)
+                conn.execute(_quarantine_sql(c, layout, compiler, checks, view, files))
+                quarantine = sql.SQL(c.quarantine_table)
+                by_check: dict[int, dict[tuple[str | None, str], int]] = {i: {} for i in ids}
+                for delivery_id, col, rule, n in conn.execute(
+                    sql.SQL(
+                        "select delivery_id, column_name, rule, count(*) from {} where delivery_id = any(%s)"
+                        " group by 1, 2, 3"
+                    ).format(quarantine),
+                    [ids],
+                ):
+                    by_check[delivery_id][(col, rule)] = n
+                bad_rows: dict[int, int] = dict(
+                    conn.execute(
+                        sql.SQL(
+                            "select delivery_id, count(distinct row_number) from {} where delivery_id = any(%s)"
+                            " group by 1"
+                        ).format(quarantine),
+                        [ids],
+                    ).fetchall()
                 )
-            }
-            rows_quarantined = conn.execute(
-                sql.SQL("select count(distinct row_number) from {} where delivery_id = %s").format(quarantine),
-                [delivery_id],
-            ).fetchone()[0]
-            if gx_outcome is not None:
-                gx_outcome.assert_agrees(by_check, delivery.path)
-            share = rows_quarantined / rows_read
-            threshold = c.bad_row_threshold if settings.bad_row_threshold is None else settings.bad_row_threshold
-            if share > threshold:
-                worst = sorted(by_check.items(), key=lambda kv: -kv[1])
-                text = ", ".join(f"{col} {rule} ({n})" for (col, rule), n in worst[:3])
-                raise _TooManyBadRows(
-                    f"{delivery.path}: {rows_quarantined} of {rows_read} rows ({share:.0%}) break row rules, above "
-                    f"the {threshold:.0%} threshold; most common: {text}. Fix the export and re-deliver",
-                    worst[0][0][0] if worst else None,
+                threshold = c.bad_row_threshold if settings.bad_row_threshold is None else settings.bad_row_threshold
+                rejected: dict[int, DeliveryRejected] = {}
+                for g, delivery_id in zip(group, ids, strict=True):
+                    share = bad_rows.get(delivery_id, 0) / g.rows_read
+                    if share > threshold:
+                        rejected[delivery_id] = _too_many_bad_rows(
+                            g, bad_rows[delivery_id], share, threshold, by_check[delivery_id]
+                        )
+                for delivery_id, why in rejected.items():
+                    conn.execute(sql.SQL("delete from {} where delivery_id = %s").format(quarantine), [delivery_id])
+                    conn.execute(
+                        "update ops.deliveries set status = 'rejected', rejection_reason = %s, rejection_column = %s,"
+                        " rejection_message = %s where delivery_id = %s",
+                        [why.reason, why.column, why.message, delivery_id],
+                    )
+                loaded_ids = [i for i in ids if i not in rejected]
+                loaded: dict[int, int] = {}
+                if loaded_ids:
+                    conn.execute(_raw_sql(c, compiler, layout, view, files), {"loaded": loaded_ids})
+                    loaded = dict(
+                        conn.execute(
+                            sql.SQL(
+                                "select _delivery_id, count(*) from {} where _delivery_id = any(%s) group by 1"
+                            ).format(sql.SQL(c.raw_table)),
+                            [loaded_ids],
+                        ).fetchall()
+                    )
+                for g, delivery_id in zip(group, ids, strict=True):
+                    if delivery_id in rejected:
+                        continue
+                    n_loaded, n_bad = loaded.get(delivery_id, 0), bad_rows.get(delivery_id, 0)
+                    if g.rows_read != n_loaded + n_bad:
+                        raise RuntimeError(
+                            f"{g.delivery.path}: reconciliation failed: read {g.rows_read}, loaded {n_loaded}, "
+                            f"quarantined {n_bad}"
+                        )
+                # Nothing commits before Great Expectations has checked the same rows and agrees.
+                gx_outcome, gx_seconds = gx_future.result() if gx_future is not None else (None, 0.0)
+                if gx_outcome is not None:
+                    totals: dict[tuple[str | None, str], int] = {}
+                    for counts in by_check.values():
+                        for key, n in counts.items():
+                            totals[key] = totals.get(key, 0) + n
+                    gx_outcome.assert_agrees(totals, label)
+                    gx_outcome.store(
+                        conn,
+                        c.source,
+                        [
+                            (delivery_id, g.rows_read, bad_rows.get(delivery_id, 0))
+                            for g, delivery_id in zip(group, ids, strict=True)
+                        ],
+                    )
+                elapsed = time.monotonic() - started
+                conn.cursor().executemany(
+                    "update ops.deliveries set rows_read = %s, rows_loaded = %s, rows_quarantined = %s,"
+                    " validation_seconds = %s, load_seconds = %s where delivery_id = %s",
+                    [
+                        (
+                            g.rows_read,
+                            0 if delivery_id in rejected else loaded.get(delivery_id, 0),
+                            0 if delivery_id in rejected else bad_rows.get(delivery_id, 0),
+                            gx_seconds * g.rows_read / total_rows,
+                            elapsed * g.rows_read / total_rows,
+                            delivery_id,
+                        )
+                        for g, delivery_id in zip(group, ids, strict=True)
+                    ],
                 )
-            rows_loaded = conn.execute(_raw_sql(c, compiler, layout, qualified), params).rowcount
-            if rows_read != rows_loaded + rows_quarantined:
-                raise RuntimeError(
-                    f"{delivery.path}: reconciliation failed: read {rows_read}, loaded {rows_loaded}, "
-                    f"quarantined {rows_quarantined}"
-                )
-            if gx_outcome is not None:
-                gx_outcome.store(conn, delivery_id, c.source)
-            conn.execute(
-                "update ops.deliveries set rows_read = %s, rows_loaded = %s, rows_quarantined = %s,"
-                " validation_seconds = %s, load_seconds = %s where delivery_id = %s",
-                [rows_read, rows_loaded, rows_quarantined, validation_seconds, time.monotonic() - started, delivery_id],
+                conn.execute(f"drop view if exists {view} cascade")
+                for g in group:
+                    conn.execute(f"drop table if exists {g.qualified} cascade")
+        except BaseException:
+            if gx_future is not None:
+                gx_future.cancel()
+            raise
+    out = []
+    for g, delivery_id in zip(group, ids, strict=True):
+        gx_success = None if gx_outcome is None else gx_outcome.success
+        if delivery_id in rejected:
+            why = rejected[delivery_id]
+            log.warning("%s: delivery %s rejected (%s): %s", g.delivery.path, delivery_id, why.reason, why.message)
+            result = LoadResult(
+                c.source,
+                g.delivery.path,
+                g.delivery.sha256,
+                delivery_id,
+                "rejected",
+                rows_read=g.rows_read,
+                rejection_reason=why.reason,
+                rejection_column=why.column,
+                message=why.message,
+                gx_success=gx_success,
             )
-            conn.execute(f"drop table if exists {qualified} cascade")
-    except _TooManyBadRows as bad:
-        with conn.transaction():
-            result = _reject(
-                conn,
-                c,
-                delivery,
-                DeliveryRejected("too_many_bad_rows", bad.message, bad.column),
-                archive_uri,
-                dag_id,
-                run_id,
-                rows_read=rows_read,
+        else:
+            result = LoadResult(
+                c.source,
+                g.delivery.path,
+                g.delivery.sha256,
+                delivery_id,
+                "loaded",
+                rows_read=g.rows_read,
+                rows_loaded=loaded.get(delivery_id, 0),
+                rows_quarantined=bad_rows.get(delivery_id, 0),
+                extra_columns=list(g.layout.extra_headers),
+                gx_success=gx_success,
+                data_docs_uri=None if gx_outcome is None else gx_outcome.data_docs_uri,
             )
-            if gx_outcome is not None:
-                gx_outcome.store(conn, result.delivery_id, c.source)
-            conn.execute(f"drop table if exists {qualified} cascade")
-        result.gx_success = None if gx_outcome is None else gx_outcome.success
-        return result
+        out.append((g, result))
     log.info(
-        "%s: delivery %s loaded: %s rows read, %s loaded, %s quarantined",
-        delivery.path,
-        delivery_id,
-        rows_read,
-        rows_loaded,
-        rows_quarantined,
+        "%s: %s loaded, %s rejected; %s rows read, %s loaded, %s quarantined (%.2f s)",
+        label,
+        len(group) - len(rejected),
+        len(rejected),
+        total_rows,
+        sum(loaded.values()),
+        sum(v for k, v in bad_rows.items() if k not in rejected),
+        time.monotonic() - started,
     )
-    return LoadResult(
-        c.source,
-        delivery.path,
-        delivery.sha256,
-        delivery_id,
-        "loaded",
-        rows_read=rows_read,
-        rows_loaded=rows_loaded,
-        rows_quarantined=rows_quarantined,
-        extra_columns=list(layout.extra_headers),
-        gx_success=None if gx_outcome is None else gx_outcome.success,
-        data_docs_uri=None if gx_outcome is None else gx_outcome.data_docs_uri,
+    return out
+
+
+def _too_many_bad_rows(
+    g: _Staged, bad: int, share: float, threshold: float, by_check: dict[tuple[str | None, str], int]
+) -> DeliveryRejected:
+    worst = sorted(by_check.items(), key=lambda kv: -kv[1])
+    text = ", ".join(f"{col} {rule} ({n})" for (col, rule), n in worst[:3])
+    return DeliveryRejected(
+        "too_many_bad_rows",
+        f"{g.delivery.path}: {bad} of {g.rows_read} rows ({share:.0%}) break row rules, above "
+        f"the {threshold:.0%} threshold; most common: {text}. Fix the export and re-deliver",
+        worst[0][0][0] if worst else None,
     )
 
 
-class _TooManyBadRows(Exception):
-    def __init__(self, message: str, column: str | None) -> None:
-        super().__init__(message)
-        self.message, self.column = message, column
+def _files_sql(group: list[_Staged], ids: list[int]) -> str:
+    """The batch's files as a relation: scratch ``_file`` -> delivery id, landing path, arrival time."""
+    rows = ", ".join(
+        f"({i}, {delivery_id}, {lit(g.delivery.path)}, {lit(g.delivery.arrived_at)}::timestamptz)"
+        for i, (g, delivery_id) in enumerate(zip(group, ids, strict=True))
+    )
+    return f"(values {rows}) as f (_file, delivery_id, path, arrived_at)"
 
 
 def _reject(conn, c, delivery, rejected: DeliveryRejected, archive_uri, dag_id, run_id, rows_read: int) -> LoadResult:
@@ -461,9 +612,11 @@ def _extra_expr(layout: Layout) -> str:
     return _json_object([(col.header, f"s.{ident(col.name)}") for col in extras])
 
 
-def _quarantine_sql(c: Contract, layout: Layout, compiler: Compiler, checks: list[Check], qualified: str) -> str:
-    """Every broken rule of every row. The type tests run once per row (lateral ``k``); only rows that
-    break something are expanded into one candidate per rule, which keeps the pass close to a scan."""
+def _quarantine_sql(
+    c: Contract, layout: Layout, compiler: Compiler, checks: list[Check], relation: str, files: str
+) -> str:
+    """Every broken rule of every row of the batch. The type tests run once per row (lateral ``k``); only
+    rows that break something are expanded into one candidate per rule, which keeps the pass close to a scan."""
     outer = Compiler(c, layout.present, alias="s", timezones=compiler.timezones, shared=True, shared_alias="s")
     any_broken = " or ".join(f"({chk.broken})" for chk in checks) or "false"
     values = ",\n            ".join(
@@ -472,13 +625,14 @@ def _quarantine_sql(c: Contract, layout: Layout, compiler: Compiler, checks: lis
     )
     return f"""
         insert into {c.quarantine_table} (delivery_id, row_number, column_name, rule, value, message, record)
-        select %(delivery_id)s, s._row_number, c.column_name, c.rule, c.value,
-            %(path)s || ' row ' || s._row_number || ': ' || c.message
+        select s._delivery_id, s._row_number, c.column_name, c.rule, c.value,
+            s._path || ' row ' || s._row_number || ': ' || c.message
                 || coalesce(' (value ' || quote_literal(c.value) || ')', ' (empty)'),
             {_record_expr(layout)}
         from (
-            select s.*{", k.*" if compiler.lateral() else ""}
-            from {qualified} as s
+            select s.*, f.delivery_id as _delivery_id, f.path as _path{", k.*" if compiler.lateral() else ""}
+            from {relation} as s
+            join {files} on f._file = s._file
             {compiler.lateral()}
             where {any_broken}
             offset 0
@@ -490,15 +644,18 @@ def _quarantine_sql(c: Contract, layout: Layout, compiler: Compiler, checks: lis
     """
 
 
-def _raw_sql(c: Contract, compiler: Compiler, layout: Layout, qualified: str) -> str:
+def _raw_sql(c: Contract, compiler: Compiler, layout: Layout, relation: str, files: str) -> str:
+    """The valid rows of the batch's loaded deliveries (``%(loaded)s``), typed, with their lineage."""
     targets = [ident(c.raw_column(col.name)) for col in c.columns]
     exprs = [compiler.cast(col.name) for col in c.columns]
     return f"""
         insert into {c.raw_table} ({", ".join(targets)}, _delivery_id, _row_number, _arrived_at, _extra)
-        select {", ".join(exprs)}, %(delivery_id)s, s._row_number, %(arrived_at)s, {_extra_expr(layout)}
-        from {qualified} as s
-        where not exists (
-            select 1 from {c.quarantine_table} as q
-            where q.delivery_id = %(delivery_id)s and q.row_number = s._row_number
-        )
+        select {", ".join(exprs)}, f.delivery_id, s._row_number, f.arrived_at, {_extra_expr(layout)}
+        from {relation} as s
+        join {files} on f._file = s._file
+        where f.delivery_id = any(%(loaded)s)
+            and not exists (
+                select 1 from {c.quarantine_table} as q
+                where q.delivery_id = f.delivery_id and q.row_number = s._row_number
+            )
     """

@@ -32,9 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def replay(
     dsn: Any, settings: Any, sources: tuple[str, ...] | None = None, allow_non_empty: bool = False
 ) -> list[dict]:
-    """Load every archived delivery in arrival order; returns the per-delivery results."""
+    """Load every archived delivery in arrival order (per source, in load batches); per-delivery results."""
     from service_quality.ingest import landing
-    from service_quality.ingest.deliveries import load
+    from service_quality.ingest.deliveries import batches, load_batch
 
     with dsn.connect() as conn:
         existing = conn.execute("select count(*) from ops.deliveries").fetchone()[0]
@@ -45,7 +45,15 @@ def replay(
         )
     deliveries = landing.archived(settings.archive_root, sources)
     log.info("replaying %s archived deliveries from %s", len(deliveries), settings.archive_root)
-    return [load(d.source, d.to_dict(), dsn, settings) for d in deliveries]
+    by_source: dict[str, list[dict]] = {}
+    for d in deliveries:
+        by_source.setdefault(d.source, []).append(d.to_dict())
+    results = []
+    for source, found in by_source.items():
+        # Byte-identical files of a batch: the first arrival loads, the later ones are recorded as its duplicates.
+        for batch in batches(found, settings.batch_files, settings.batch_bytes):
+            results += load_batch(source, batch, dsn, settings)
+    return results
 
 
 def run(args: argparse.Namespace) -> int:

@@ -17,6 +17,9 @@ DEFAULT_LANDING_ROOT = str(DEMO_DIR / "landing")
 DEFAULT_ARCHIVE_ROOT = str(LOCAL_DIR / "archive")
 DEFAULT_DATA_DOCS_ROOT = str(LOCAL_DIR / "data_docs")
 DEFAULT_CHUNK_BYTES = 1 << 20
+#: a load batch: at most this many files and bytes (one GX run and one commit per batch and file layout)
+DEFAULT_BATCH_FILES = 200
+DEFAULT_BATCH_BYTES = 256 << 20
 
 
 class PiiKeyMissing(RuntimeError):
@@ -61,7 +64,13 @@ class IngestSettings:
     archive_root: str = field(default_factory=lambda: _airflow_variable("archive_root") or DEFAULT_ARCHIVE_ROOT)
     data_docs_root: str = field(default_factory=lambda: _airflow_variable("data_docs_root") or DEFAULT_DATA_DOCS_ROOT)
     chunk_bytes: int = DEFAULT_CHUNK_BYTES
-    #: run the Great Expectations suite on every delivery (results to ops.validation_results, Data Docs)
+    batch_files: int = field(
+        default_factory=lambda: int(_airflow_variable("ingest_batch_files") or DEFAULT_BATCH_FILES)
+    )
+    batch_bytes: int = field(
+        default_factory=lambda: int(_airflow_variable("ingest_batch_bytes") or DEFAULT_BATCH_BYTES)
+    )
+    #: run the Great Expectations suite on every batch (results to ops.validation_results, Data Docs)
     validate_with_gx: bool = True
     build_data_docs: bool = True
     pii_key: bytes | None = field(default_factory=pii_key)

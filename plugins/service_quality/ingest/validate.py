@@ -1,16 +1,19 @@
-"""Run a delivery's Great Expectations suite on its scratch table; store and render the result.
+"""Run a batch's Great Expectations suite on its scratch tables; store and render the result.
 
-GX reads the committed scratch table through its own SQL datasource on the same PostgreSQL, in SUMMARY
+One validation covers the deliveries of a batch that share a file layout (``load._route``): their
+committed scratch tables, seen through one ``union all`` view. GX reads it through its own SQL
+datasource on the same PostgreSQL, in SUMMARY
 result format (counts, not rows: the per-row routing is done by SQL in ``load``). Its per-expectation
 unexpected counts must equal what SQL quarantined for the same (column, rule); a disagreement is a bug
 and fails the load before anything is committed.
 
-The result is stored in ``ops.validation_results`` and rendered as a GX Data Docs page under the Data
-Docs root (``<root>/index.html`` lists every validation).
+The result is stored in ``ops.validation_results`` (its deliveries in ``ops.validation_deliveries``) and
+rendered as a GX Data Docs page under the Data Docs root (``<root>/index.html`` lists every validation).
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import logging
@@ -56,18 +59,26 @@ def _datasource(dsn: WarehouseDsn) -> Any:
     return _DATASOURCES[key]
 
 
+_SUITES: dict[tuple, Any] = {}
+
+
 def _suite(source: str, present: dict[str, str], timezones: tuple[str, ...]) -> Any:
-    """The suite from ``expectations/<source>.py`` (loaded by path: expectations/ is not a package on sys.path)."""
+    """The suite from ``expectations/<source>.py`` (loaded by path: expectations/ is not a package on sys.path).
+
+    Built once per process and file layout: a task that validates many batches builds it once."""
     import importlib.util
 
     from service_quality.paths import EXPECTATIONS_DIR
 
-    _context()  # GX suites need an active data context
-    module_name = f"sqw_expectations_{source}"
-    spec = importlib.util.spec_from_file_location(module_name, EXPECTATIONS_DIR / f"{source}.py")
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module.build_suite(present, timezones)
+    key = (source, tuple(sorted(present.items())), timezones)
+    if key not in _SUITES:
+        _context()  # GX suites need an active data context
+        module_name = f"sqw_expectations_{source}"
+        spec = importlib.util.spec_from_file_location(module_name, EXPECTATIONS_DIR / f"{source}.py")
+        module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+        spec.loader.exec_module(module)  # type: ignore[union-attr]
+        _SUITES[key] = module.build_suite(present, timezones)
+    return _SUITES[key]
 
 
 @dataclass
@@ -97,16 +108,19 @@ class GxOutcome:
                 f"{path}: Great Expectations and the SQL routing disagree (column, rule: gx, sql): {diff}"
             )
 
-    def store(self, conn, delivery_id: int, source: str) -> None:
-        conn.execute(
+    def store(self, conn, source: str, deliveries: list[tuple[int, int, int]]) -> int:
+        """One row for the validation, one per delivery it covered: (delivery_id, rows_checked, rows_unexpected)."""
+        validation_id = conn.execute(
             """
-            insert into ops.validation_results (delivery_id, source, suite_name, success, evaluated_expectations,
-                successful_expectations, unsuccessful_expectations, rows_checked, rows_unexpected, result,
-                data_docs_uri)
-            values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+            insert into ops.validation_results (delivery_id, deliveries, source, suite_name, success,
+                evaluated_expectations, successful_expectations, unsuccessful_expectations, rows_checked,
+                rows_unexpected, result, data_docs_uri)
+            values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+            returning validation_id
             """,
             [
-                delivery_id,
+                deliveries[0][0] if len(deliveries) == 1 else None,
+                len(deliveries),
                 source,
                 self.suite_name,
                 self.success,
@@ -118,7 +132,13 @@ class GxOutcome:
                 json.dumps(self.result, default=str),
                 self.data_docs_uri,
             ],
+        ).fetchone()[0]
+        conn.cursor().executemany(
+            "insert into ops.validation_deliveries (validation_id, delivery_id, rows_checked, rows_unexpected)"
+            " values (%s, %s, %s, %s)",
+            [(validation_id, *d) for d in deliveries],
         )
+        return validation_id
 
 
 def validate_scratch(
@@ -128,9 +148,10 @@ def validate_scratch(
     contract: Contract,
     layout: Layout,
     timezones: tuple[str, ...],
-    delivery: Delivery,
+    deliveries: list[Delivery],
     settings: IngestSettings,
 ) -> GxOutcome:
+    """Validate ``schema.table`` (a scratch table or a batch's view of several) with the source's suite."""
     from service_quality.ingest.rules import Compiler, ident
     from service_quality.ingest.suites import flag_column, is_native
 
@@ -161,10 +182,10 @@ def validate_scratch(
             conn.execute(f"drop view if exists {qualified_view}")
     outcome = _outcome(contract, suite, result)
     if settings.build_data_docs:
-        outcome.data_docs_uri = _render(result, contract, delivery, settings.data_docs_root)
+        outcome.data_docs_uri = _render(result, contract, deliveries, settings.data_docs_root)
     log.info(
         "%s: GX suite %s: %s of %s expectations met",
-        delivery.path,
+        _label(deliveries),
         outcome.suite_name,
         outcome.successful,
         outcome.evaluated,
@@ -227,7 +248,12 @@ def _exception_message(r: dict[str, Any]) -> str:
     return "; ".join(str(m)[:400] for m in found if m) or str(info)[:400]
 
 
-def _render(result: Any, contract: Contract, delivery: Delivery, root: str) -> str | None:
+def _label(deliveries: list[Delivery]) -> str:
+    first = deliveries[0].path
+    return first if len(deliveries) == 1 else f"{first} and {len(deliveries) - 1} more"
+
+
+def _render(result: Any, contract: Contract, deliveries: list[Delivery], root: str) -> str | None:
     """A GX Data Docs page for this validation, and the index that lists every page."""
     try:
         from great_expectations.render.renderer import ValidationResultsPageRenderer
@@ -235,16 +261,22 @@ def _render(result: Any, contract: Contract, delivery: Delivery, root: str) -> s
 
         page = DefaultJinjaPageView().render(ValidationResultsPageRenderer().render(result))
     except Exception as exc:  # noqa: BLE001 - a rendering problem must not lose the load
-        log.warning("%s: could not render Data Docs: %s", delivery.path, exc)
+        log.warning("%s: could not render Data Docs: %s", _label(deliveries), exc)
         return None
     base = Path(root)
-    target = base / "validations" / contract.source / f"{delivery.sha256}.html"
+    key = (
+        deliveries[0].sha256
+        if len(deliveries) == 1
+        else hashlib.sha256("".join(d.sha256 for d in deliveries).encode()).hexdigest()
+    )
+    target = base / "validations" / contract.source / f"{key}.html"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(page, encoding="utf-8")
     meta = {
         "source": contract.source,
-        "path": delivery.path,
-        "arrived_at": delivery.arrived_at,
+        "path": _label(deliveries),
+        "paths": [d.path for d in deliveries],
+        "arrived_at": max(d.arrived_at for d in deliveries),
         "success": bool(result.success),
         "page": target.relative_to(base).as_posix(),
     }

@@ -57,11 +57,17 @@ def test_ingest_dag_run_loads_new_deliveries_and_emits_the_asset(warehouse, tmp_
         ("sales/2025/01/03/b.csv.gz", "rejected", 0, 0, "too_many_bad_rows", "ingest_sales"),
         ("sales/2025/01/04/empty.csv", "rejected", 0, 0, "empty_file", "ingest_sales"),
     ]
-    assert query(warehouse, "select count(*) from ops.validation_results") == [(2,)]
+    # one batch, one layout: one GX validation covers both files that reached validation
+    assert query(warehouse, "select count(*), sum(deliveries) from ops.validation_results") == [(1, 2)]
+    assert query(
+        warehouse,
+        "select d.path, v.rows_checked, v.rows_unexpected from ops.validation_deliveries v"
+        " join ops.deliveries d using (delivery_id) order by d.path",
+    ) == [("sales/2025/01/02/a.csv", 2, 0), ("sales/2025/01/03/b.csv.gz", 1, 1)]
     assert (tmp_path / "docs" / "index.html").exists()
     with sqlite3.connect(home / "airflow.db") as meta:
         events = meta.execute(
             "select a.uri, count(*) from asset_event e join asset a on a.id = e.asset_id group by a.uri"
         ).fetchall()
-    # one event: the delivery that changed raw.sales; the rejected ones were skipped
+    # one event: the batch changed raw.sales (the rejected files did not)
     assert events == [("postgres://warehouse:5432/warehouse/raw/sales", 1)]

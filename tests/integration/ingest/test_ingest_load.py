@@ -148,6 +148,52 @@ def test_too_many_bad_rows_rejects_the_delivery(warehouse, landing_zone, setting
     assert query(warehouse, "select count(*) from quarantine.sales") == [(0,)]
 
 
+def test_one_batch_routes_each_file_on_its_own_merits(warehouse, landing_zone, settings):
+    """Files validated and committed together still end one by one: loaded, rejected, duplicate, unreadable."""
+    from service_quality.ingest.load import load_batch
+
+    clean = "\n".join([SALES_HEADER, sales_line("T1"), sales_line("T2", qty="")]) + "\n"
+    landing_zone.write("sales/2025/01/02/clean.csv", clean, mtime=1_736_000_000)
+    landing_zone.write("sales/2025/01/03/copy.csv", clean, mtime=1_736_000_100)
+    bad = [sales_line("B1"), sales_line("B2", qty="x"), sales_line("B3", qty="y")]
+    landing_zone.write("sales/2025/01/04/bad.csv", "\n".join([SALES_HEADER, *bad]) + "\n")
+    landing_zone.write("sales/2025/01/05/headless.csv", "transaction_id\nT9\n")
+    from service_quality.contracts import contract
+    from service_quality.ingest import landing
+
+    found = {d.path: d for d in landing.scan(settings.landing_root, contract("sales"))}
+    order = [
+        "sales/2025/01/03/copy.csv",
+        "sales/2025/01/04/bad.csv",
+        "sales/2025/01/02/clean.csv",
+        "sales/2025/01/05/headless.csv",
+    ]
+    settings.bad_row_threshold = 0.5
+    results = load_batch("sales", [found[p] for p in order], warehouse, settings)
+    # the copy was listed first, but same bytes in one batch: the first listed loads, the other is its duplicate
+    assert [(r.path, r.status) for r in results] == [
+        ("sales/2025/01/03/copy.csv", "loaded"),
+        ("sales/2025/01/04/bad.csv", "rejected"),
+        ("sales/2025/01/02/clean.csv", "duplicate"),
+        ("sales/2025/01/05/headless.csv", "rejected"),
+    ]
+    assert (results[0].rows_loaded, results[0].rows_quarantined) == (1, 1)
+    assert results[1].rejection_reason == "too_many_bad_rows" and "2 of 3 rows" in results[1].message
+    assert results[2].duplicate_of == results[0].delivery_id
+    assert results[3].rejection_reason == "missing_column"
+    # only the loaded file's rows are in raw and quarantine; the rejected one left nothing behind
+    assert query(warehouse, "select _delivery_id, count(*) from raw.sales group by 1") == [(results[0].delivery_id, 1)]
+    assert query(warehouse, "select delivery_id, count(*) from quarantine.sales group by 1") == [
+        (results[0].delivery_id, 1)
+    ]
+    # no scratch tables or batch views survive the batch
+    assert query(
+        warehouse,
+        "select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+        " where n.nspname = 'ops' and (c.relname like '\\_scratch%' or c.relname like '\\_batch%')",
+    ) == [(0,)]
+
+
 def test_same_bytes_under_another_name_load_once(warehouse, landing_zone, settings):
     body = "\n".join([SALES_HEADER, sales_line("T1"), sales_line("T2")]) + "\n"
     landing_zone.write("sales/2025/01/02/a.csv", body)
@@ -333,8 +379,15 @@ def test_every_source_loads_typed_rows_and_quarantines_its_rules(warehouse, land
     assert (defect["rows_loaded"], defect["rows_quarantined"]) == (expected_rows, 1)
     assert query(warehouse, f"select column_name, rule from quarantine.{source}") == [(column, rule)]
     assert query(warehouse, f"select count(*) from raw.{source}") == [(2 * expected_rows,)]
-    assert query(warehouse, "select bool_and(success) from ops.validation_results") == [(False,)]
-    assert query(warehouse, "select count(*) from ops.validation_results where success") == [(1,)]
+    # both files share a layout: one GX validation covers the batch and fails on the defect's row
+    assert query(warehouse, "select success, deliveries, rows_unexpected from ops.validation_results") == [
+        (False, 2, 1)
+    ]
+    assert query(
+        warehouse,
+        "select d.path, v.rows_unexpected from ops.validation_deliveries v join ops.deliveries d using (delivery_id)"
+        " order by d.path",
+    ) == [(f"{source}/2025/01/02/clean.csv", 0), (f"{source}/2025/01/03/defect.csv", 1)]
 
 
 def test_reconciliation_is_recorded_for_every_delivery(warehouse, landing_zone, settings):
