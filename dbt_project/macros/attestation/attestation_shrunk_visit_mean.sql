@@ -1,0 +1,148 @@
+{#-
+    The whole model of a component scored as a shrunk mean of the employee's visits
+    (ATTESTATION_METHOD.md 4: service_audit, product_knowledge), one row per (period, attestable
+    employee): the employee's validated `scenario` visits with a `value_column` in the period (at any
+    store), their mean, and that mean shrunk toward the primary store's mean in the period, or the
+    chain's when the store has no such visit: (n * mean + m * prior) / (n + m). Points = the shrunk mean.
+
+    The two components differ only in the scenario and the columns they read, so the rule is written
+    once: `store_visits` and `store_mean` name the store's count and mean in int_attestation_store_results
+    (the chain's mean is `chain_<store_mean>`), and int_attestation_parameters holds the component's
+    `<component>_prior_strength` and `<component>_min_visits`.
+-#}
+{% macro attestation_shrunk_visit_mean(component, scenario, value_column, store_visits, store_mean) -%}
+
+with
+
+eligibility as (
+
+    select * from {{ ref('int_attestation_eligibility') }}
+
+),
+
+visits as (
+
+    select * from {{ ref('int_audit_visits_scored') }}
+
+),
+
+store_results as (
+
+    select * from {{ ref('int_attestation_store_results') }}
+
+),
+
+parameters as (
+
+    select * from {{ ref('int_attestation_parameters') }}
+
+),
+
+attestable as (
+
+    select *
+    from eligibility
+    where not is_short_tenure
+
+),
+
+scored_visits as (
+
+    select
+        employee_code,
+        visit_date,
+        {{ value_column }}::numeric as {{ value_column }}
+    from visits
+    where
+        is_validated
+        and scenario = '{{ scenario }}'
+        and {{ value_column }} is not null
+        and employee_code is not null
+
+),
+
+observed as (
+
+    select
+        attestable.period_type,
+        attestable.period_label,
+        attestable.employee_code,
+        attestable.primary_store_code,
+        count(scored_visits.{{ value_column }}) as n_observations,
+        avg(scored_visits.{{ value_column }}) as raw_value
+    from attestable
+    left join scored_visits
+        on
+            attestable.employee_code = scored_visits.employee_code
+            and scored_visits.visit_date between attestable.period_start and attestable.period_end
+    group by
+        attestable.period_type,
+        attestable.period_label,
+        attestable.employee_code,
+        attestable.primary_store_code
+
+),
+
+with_prior as (
+
+    select
+        observed.*,
+        parameters.{{ component }}_prior_strength as prior_strength,
+        parameters.{{ component }}_min_visits as min_observations,
+        case
+            when store_results.{{ store_visits }} > 0 then store_results.{{ store_mean }}
+            else store_results.chain_{{ store_mean }}
+        end as prior_value,
+        case when store_results.{{ store_visits }} > 0 then 'store' else 'chain' end as prior_source
+    from observed
+    left join store_results
+        on
+            observed.period_type = store_results.period_type
+            and observed.period_label = store_results.period_label
+            and observed.primary_store_code = store_results.store_code
+    left join parameters
+        on observed.period_type = parameters.period_type
+
+),
+
+shrunk as (
+
+    select
+        *,
+        {{ attestation_shrunk('n_observations', 'raw_value', 'prior_value', 'prior_strength') }} as shrunk_value
+    from with_prior
+
+),
+
+final as (
+
+    select
+        period_type,
+        period_label,
+        employee_code,
+        '{{ component }}'::text as component,
+        n_observations::numeric as n_observations,
+        min_observations,
+        n_observations >= min_observations and raw_value is not null as meets_minimum,
+        trim_scale(raw_value) as raw_value,
+        trim_scale(prior_value) as prior_value,
+        prior_source,
+        prior_strength,
+        trim_scale(shrunk_value) as shrunk_value,
+        trim_scale(shrunk_value) as points,
+        n_observations
+        || case when n_observations = 1 then ' visit' else ' visits' end
+        || case
+            when n_observations > 0
+                then
+                    ', mean ' || {{ attestation_fmt('raw_value') }} || ' %, adjusted '
+                    || {{ attestation_fmt('shrunk_value') }}
+            else ''
+        end as observation_text,
+        'visits'::text as observation_unit
+    from shrunk
+
+)
+
+select * from final
+{%- endmacro %}
