@@ -87,3 +87,22 @@
         )
     {% endif %}
 {%- endmacro %}
+
+{#
+    The store-days a store-day model builds in this run, with the columns of affected_store_days():
+    on an incremental run the affected ones; on a full build every known store over all time (one
+    row a store, business_date null, day bounds -infinity..infinity).
+#}
+{% macro store_days_to_build(lines_model, time_column, replaced_columns=none) -%}
+    {%- if is_incremental() %}
+        {{ affected_store_days(lines_model, time_column, replaced_columns) }}
+    {%- else %}
+        select
+            stores.store_code,
+            stores.timezone,
+            null::date as business_date,
+            '-infinity'::timestamptz as day_start_at,
+            'infinity'::timestamptz as day_end_at
+        from {{ ref('stg_stores') }} as stores
+    {%- endif %}
+{%- endmacro %}

@@ -1,8 +1,9 @@
 {#
     Sales per store and local business date. Incremental on the store-days touched by new or
-    corrected sales lines (see macros/affected_store_days.sql): a daily run costs in proportion to
-    the new data, not the history. A touched store-day is always rebuilt whole from stg_sales, so
-    corrections and returns land exactly; a day whose lines all moved away is rebuilt as zeros.
+    corrected sales lines (macros/sales_days.sql, macros/affected_store_days.sql): a daily run costs
+    in proportion to the new data, not the history. A touched store-day is always rebuilt whole from
+    stg_sales, so corrections and returns land exactly; a day whose lines all moved away is rebuilt
+    as zeros.
 #}
 {{
     config(
@@ -15,86 +16,4 @@
     )
 }}
 
-with
-{% if is_incremental() %}
-    affected as (
-        {{ affected_store_days('stg_sales', 'sold_at', ['_replaced_store_code', '_replaced_sold_at']) }}
-    ),
-{% else %}
-    affected as (
-        select
-            stores.store_code,
-            stores.timezone,
-            null::date as business_date,
-            '-infinity'::timestamptz as day_start_at,
-            'infinity'::timestamptz as day_end_at
-        from {{ ref('stg_stores') }} as stores
-    ),
-{% endif %}
-
-lines as (
-    select
-        affected.store_code,
-        affected.timezone,
-        {{ local_date('sales.sold_at', 'affected.timezone') }} as sale_date,
-        sales.transaction_id,
-        sales.quantity,
-        sales.line_amount,
-        sales._staged_at
-    from affected
-    inner join {{ ref('stg_sales') }} as sales
-        on
-            affected.store_code = sales.store_code
-            and affected.day_start_at <= sales.sold_at
-            and affected.day_end_at > sales.sold_at
-),
-
-aggregated as (
-    select
-        store_code,
-        timezone,
-        sale_date,
-        count(distinct transaction_id) filter (where quantity > 0) as transactions,
-        sum(line_amount) as revenue,
-        sum(quantity) as units,
-        count(*) as sales_lines,
-        max(_staged_at) as _max_staged_at
-    from lines
-    group by store_code, timezone, sale_date
-),
-
-final as (
-    select
-        aggregated.store_code,
-        aggregated.sale_date,
-        aggregated.timezone,
-        aggregated.transactions,
-        aggregated.revenue,
-        aggregated.units,
-        aggregated.sales_lines,
-        aggregated._max_staged_at
-    from aggregated
-    {% if is_incremental() %}
-        union all
-        -- touched days left without any line (every line moved away): rebuilt as zeros
-        select
-            affected.store_code,
-            affected.business_date as sale_date,
-            affected.timezone,
-            0 as transactions,
-            0 as revenue,
-            0 as units,
-            0 as sales_lines,
-            null::timestamptz as _max_staged_at
-        from affected
-        where not exists (
-                select 1
-                from aggregated
-                where
-                    aggregated.store_code = affected.store_code
-                    and aggregated.sale_date = affected.business_date
-            )
-    {% endif %}
-)
-
-select * from final
+{{ sales_days() }}

@@ -22,88 +22,18 @@
     )
 }}
 
-with deliveries as (
-    select * from {{ ref('stg_deliveries') }}
+{%- set columns = [
+    'transaction_id', 'line_no', 'store_code', 'employee_code', 'sold_at', 'sku', 'brand', 'category',
+    'quantity', 'unit_price', 'discount_amount', 'line_amount',
+] %}
+
+with new_versions as (
+    {{ new_delivered_versions('sales', columns) }}
 ),
 
-new_deliveries as (
-    select
-        delivery_id,
-        path,
-        processed_at
-    from deliveries
-    where
-        source = 'sales'
-        and status = 'loaded'
-        and {{ delivery_not_taken_in() }}
+stored_versions as (
+    {{ stored_versions_of_new_keys(['transaction_id', 'line_no'], columns) }}
 ),
-
-new_versions as (
-    select
-        sales.transaction_id,
-        sales.line_no,
-        sales.store_code,
-        sales.employee_code,
-        sales.sold_at,
-        sales.sku,
-        sales.brand,
-        sales.category,
-        sales.quantity,
-        sales.unit_price,
-        sales.discount_amount,
-        sales.line_amount,
-        sales._delivery_id,
-        sales._row_number,
-        sales._arrived_at,
-        new_deliveries.path as _delivery_path,
-        new_deliveries.processed_at as _processed_at,
-        {{ staged_at() }} as _staged_at
-    from {{ source('raw', 'sales') }} as sales
-    inner join new_deliveries
-        on sales._delivery_id = new_deliveries.delivery_id
-),
-
-{% if is_incremental() %}
-    new_keys as (
-        select distinct
-            transaction_id,
-            line_no
-        from new_versions
-    ),
-
-    stored_versions as (
-        select
-            stored.transaction_id,
-            stored.line_no,
-            stored.store_code,
-            stored.employee_code,
-            stored.sold_at,
-            stored.sku,
-            stored.brand,
-            stored.category,
-            stored.quantity,
-            stored.unit_price,
-            stored.discount_amount,
-            stored.line_amount,
-            stored._delivery_id,
-            stored._row_number,
-            stored._arrived_at,
-            stored._delivery_path,
-            stored._processed_at,
-            stored._staged_at
-        from {{ this }} as stored
-        inner join new_keys
-            on
-                stored.transaction_id = new_keys.transaction_id
-                and stored.line_no = new_keys.line_no
-    ),
-{% else %}
-    stored_versions as (
-        -- a full build has nothing stored yet
-        select * from new_versions
-        where false
-    ),
-{% endif %}
 
 candidates as (
     select * from new_versions
@@ -112,9 +42,7 @@ candidates as (
 ),
 
 latest as (
-    select distinct on (transaction_id, line_no) *
-    from candidates
-    order by transaction_id asc, line_no asc, _arrived_at desc, _delivery_path desc, _row_number desc
+    {{ latest_by_arrival('candidates', ['transaction_id', 'line_no']) }}
 ),
 
 final as (
