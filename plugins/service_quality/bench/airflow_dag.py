@@ -1,5 +1,6 @@
 """Run one DAG through a real local Airflow (scheduler, DAG processor, triggerer, API server) and
-report the run's duration as Airflow recorded it (``dag_run.end_date - start_date``).
+report the run's duration as Airflow recorded it (``dag_run.end_date - start_date``), with when each
+of its task instances was queued, started and ended (where the time went).
 
 Airflow reads its configuration when it is first imported, so this runs in a subprocess whose
 environment is the benchmark's own Airflow (home, metadata DB, warehouse connection): nothing of the
@@ -22,6 +23,29 @@ from pathlib import Path
 
 from service_quality.orchestrate.airflow_runtime import LocalAirflow
 
+
+
+def task_times(dag_id, run_id):
+    # When each task instance was queued, started and ended, in seconds after the run started.
+    from airflow.models.dagrun import DagRun
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    def after(moment, origin):
+        return None if moment is None or origin is None else round((moment - origin).total_seconds(), 2)
+
+    with create_session() as session:
+        run = session.scalar(select(DagRun).where(DagRun.dag_id == dag_id, DagRun.run_id == run_id))
+        tis = session.scalars(
+            select(TaskInstance).where(TaskInstance.dag_id == dag_id, TaskInstance.run_id == run_id)
+        ).all()
+        return [{"task_id": ti.task_id, "operator": ti.operator, "state": str(ti.state),
+                 "try_number": ti.try_number, "queued": after(ti.queued_dttm, run.start_date),
+                 "start": after(ti.start_date, run.start_date), "end": after(ti.end_date, run.start_date)}
+                for ti in tis]
+
+
 dag_ids = sys.argv[1].split(",")
 out = []
 with LocalAirflow(dict(os.environ)) as airflow:
@@ -39,7 +63,9 @@ with LocalAirflow(dict(os.environ)) as airflow:
             print(str(failed)[-3000:], file=sys.stderr)
             result = failed.result
         out.append({"dag_id": dag_id, "run_id": run_id, "state": result.state,
-                    "seconds": result.duration_seconds, "tasks": result.task_states})
+                    "seconds": result.duration_seconds, "tasks": result.task_states,
+                    "started": result.start_date.isoformat() if result.start_date else None,
+                    "task_times": task_times(dag_id, run_id)})
 print("SQW_DAG_RESULT " + json.dumps(out))
 """
 
