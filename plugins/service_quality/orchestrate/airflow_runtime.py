@@ -7,7 +7,10 @@ task at a time in one process: Cosmos's watcher mode cannot work there (its sens
 that is never started) and one-task-per-model is about 9.5 × slower than a bare ``dbt build``.
 
 The components are child processes of the command; they are stopped (process group, SIGTERM then
-SIGKILL) when it ends, whatever happens. Their logs go to ``$AIRFLOW_HOME/logs/components/``.
+SIGKILL) when it ends, whatever happens. Their logs go to ``$AIRFLOW_HOME/logs/components/``. When the
+command is interrupted (Ctrl-C, SIGTERM) they get a few seconds instead of a graceful shutdown, and the
+DAG runs it left unfinished are marked failed: the next command's scheduler would otherwise resume them
+next to the runs it triggers.
 
 Scheduling by the clock and by Assets is switched off for these components
 (``[scheduler] use_job_schedule = False``): the command triggers each run itself, with the logical date
@@ -25,12 +28,18 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
 log = logging.getLogger(__name__)
 
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
+
+#: Seconds the components get to exit on SIGTERM before SIGKILL: at the end of a command, and when it was
+#: interrupted (the command must be gone within seconds; what the tasks committed is kept, the rest rolls back).
+STOP_GRACE = 30.0
+INTERRUPT_GRACE = 4.0
 
 #: Imported by the scheduler before it starts: LocalExecutor forks task processes from it, so every task
 #: inherits these instead of importing them again. Importing Great Expectations alone costs a task
@@ -147,6 +156,7 @@ class LocalAirflow:
         self.log_dir = self.home / "logs" / "components"
         self.start_timeout = start_timeout
         self.processes: dict[str, subprocess.Popen] = {}
+        self.started_at: datetime | None = None
 
     @property
     def base_url(self) -> str:
@@ -167,6 +177,7 @@ class LocalAirflow:
 
     def start(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.started_at = datetime.now(UTC)
         for name in COMPONENTS:
             out = (self.log_dir / f"{name}.log").open("ab")
             command = [_airflow_executable(), name]
@@ -220,43 +231,123 @@ class LocalAirflow:
                 continue
         return found
 
-    def stop(self) -> None:
+    def stop(self, grace: float = STOP_GRACE) -> None:
+        """SIGTERM to every component's process group and to the task processes that left it; SIGKILL after ``grace`` s.
+
+        SIGINT and SIGTERM are held back meanwhile: a second Ctrl-C cannot leave components behind. A signal
+        that came in is handled when the components are gone.
+        """
         import psutil
 
-        children = self._descendants()
-        for process in self.processes.values():
-            if process.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 30
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        # Task processes run in sessions of their own: stop the ones that outlived their parents.
-        alive = [c for c in children if c.is_running()]
-        for child in alive:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                child.terminate()
-        _, still = psutil.wait_procs(alive, timeout=10)
-        for child in still:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                child.kill()
-        self.processes.clear()
+        held = {signal.SIGINT, signal.SIGTERM}
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+        try:
+            # Task processes run in sessions of their own: they are signalled one by one, at the same time.
+            children = self._descendants()
+            for process in self.processes.values():
+                if process.poll() is None:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(process.pid, signal.SIGTERM)
+            for child in children:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    child.terminate()
+            deadline = time.monotonic() + grace
+            for process in self.processes.values():
+                try:
+                    process.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()
+            for child in _wait_gone(children, deadline):
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    child.kill()
+            _wait_gone(children, time.monotonic() + 2)
+            self.processes.clear()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+    def fail_unfinished_runs(self) -> int:
+        """Mark the DAG runs queued since :meth:`start` that did not end as failed; returns how many.
+
+        Like Airflow's "mark failed": running tasks become failed, tasks that had not started are skipped.
+        Called only when the components are stopped, so nothing races the update.
+        """
+        if self.started_at is None:
+            return 0
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
+        runs = "select dag_id, run_id from dag_run where state in ('queued', 'running') and queued_at >= :started"
+        try:
+            with engine.begin() as conn:
+                params = {"started": self.started_at}
+                conn.execute(
+                    text(
+                        "update task_instance set state = case when state in "
+                        "('running', 'deferred', 'up_for_reschedule', 'awaiting_input') then 'failed' "
+                        "else 'skipped' end, end_date = now() "
+                        "where (state is null or state in ('running', 'deferred', 'up_for_reschedule', "
+                        "'awaiting_input', 'scheduled', 'queued', 'up_for_retry', 'restarting')) "
+                        f"and (dag_id, run_id) in ({runs})"
+                    ),
+                    params,
+                )
+                return conn.execute(
+                    text(
+                        "update dag_run set state = 'failed', end_date = now() "
+                        "where state in ('queued', 'running') and queued_at >= :started"
+                    ),
+                    params,
+                ).rowcount
+        finally:
+            engine.dispose()
 
     def __enter__(self) -> LocalAirflow:
         self.prepare()
         try:
             self.start()
-        except BaseException:
-            self.stop()
+        except BaseException as error:
+            self.stop(_grace_after(type(error)))
             raise
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.stop()
+        self.stop(_grace_after(exc_type))
+        if exc_type is not None and not issubclass(exc_type, Exception):
+            try:
+                failed = self.fail_unfinished_runs()
+            except Exception as error:  # noqa: BLE001 - the interruption is what the caller must see
+                log.warning("could not mark the interrupted DAG runs failed: %s", error)
+            else:
+                if failed:
+                    log.info("marked %s interrupted DAG run(s) failed", failed)
+
+
+def _wait_gone(processes: list, deadline: float) -> list:
+    """Wait until every process has ended or ``deadline`` (monotonic) passed; returns those still running.
+
+    A process reparented to init stays a zombie until init reaps it: it counts as ended.
+    """
+    import psutil
+
+    def running(process) -> bool:
+        try:
+            return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
+
+    alive = [p for p in processes if running(p)]
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.1)
+        alive = [p for p in alive if running(p)]
+    return alive
+
+
+def _grace_after(exc_type: type[BaseException] | None) -> float:
+    """Errors and a normal end let the components shut down; an interruption (Ctrl-C, SIGTERM) must be quick."""
+    if exc_type is None or issubclass(exc_type, Exception):
+        return STOP_GRACE
+    return INTERRUPT_GRACE

@@ -5,13 +5,75 @@ The warehouse is the one in AIRFLOW_CONN_WAREHOUSE, else the embedded one. Airfl
 length of the command (scheduler, DAG processor, triggerer, API server), with its metadata in
 $AIRFLOW_HOME (default .local/airflow). Safe to repeat: a second run over the same landing zone changes
 nothing and says so. On failure it stops and names the DAG, the task and the end of its log.
+Ctrl-C or SIGTERM stops Airflow within seconds and exits with 130 or 143: every step committed before
+is kept, and the same command continues from there.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+
+#: Progress lines that start a step, and the words that name it when the run is interrupted.
+_STEP = re.compile(r"^(starting Airflow|\d/\d [a-z_]+|dbt docs generate)")
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived. A BaseException, like KeyboardInterrupt: no ``except Exception`` swallows it,
+    so the local Airflow is stopped on the way out (``LocalAirflow.__exit__``)."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        super().__init__(signal.Signals(signum).name)
+
+    @property
+    def signal_name(self) -> str:
+        return signal.Signals(self.signum).name
+
+    @property
+    def exit_code(self) -> int:
+        """128 + the signal number, as a shell reports a process killed by it: 130 for SIGINT, 143 for SIGTERM."""
+        return 128 + self.signum
+
+
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """SIGINT and SIGTERM raise :class:`Interrupted` in the main thread while the block runs.
+
+    SIGTERM's default would end the process at once, leaving Airflow's task processes behind; SIGINT's
+    KeyboardInterrupt would do, but one exception for both keeps one exit path. Further signals are ignored
+    while the first one unwinds, so a second Ctrl-C cannot cut the clean-up short.
+    """
+    wanted = (signal.SIGINT, signal.SIGTERM)
+
+    def raise_interrupted(signum: int, frame: object) -> None:
+        for other in wanted:
+            signal.signal(other, signal.SIG_IGN)
+        raise Interrupted(signum)
+
+    previous = {signum: signal.signal(signum, raise_interrupted) for signum in wanted}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def interrupted_message(stop: Interrupted, command: str, what: str, kept: str) -> str:
+    """The one line printed when ``command`` is interrupted during ``what``; ``kept`` says what stays."""
+    return f"INTERRUPTED by {stop.signal_name} during {what}: {command} stopped; {kept}."
+
+
+#: What an interrupted run leaves, and how to go on.
+KEPT = (
+    "the local Airflow and its tasks are stopped, every step committed before is kept in the warehouse: "
+    "run the same command again to continue"
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,8 +96,27 @@ def generate_dbt_docs(dsn) -> object:
     return DBT_DOCS_DIR
 
 
-def execute(landing: Path, start: date, end: date, *, skip_docs: bool = False) -> int:
-    """Run the pipeline and print its summary; 0 on success, 1 when a DAG run failed."""
+def execute(landing: Path, start: date, end: date, *, skip_docs: bool = False, command: str = "sqw run") -> int:
+    """Run the pipeline and print its summary; 0 on success, 1 when a DAG run failed, 128 + n on signal n."""
+    from service_quality.orchestrate.pipeline import print_error
+
+    step = ["the preparation of the run"]
+
+    def progress(line: str) -> None:
+        print(line, flush=True)
+        found = _STEP.match(line)
+        if found:
+            step[0] = found.group(1)
+
+    with interruptible():
+        try:
+            return _execute(landing, start, end, skip_docs=skip_docs, progress=progress)
+        except Interrupted as stop:
+            print_error(interrupted_message(stop, command, step[0], KEPT))
+            return stop.exit_code
+
+
+def _execute(landing: Path, start: date, end: date, *, skip_docs: bool, progress) -> int:
     from service_quality.orchestrate import summary
     from service_quality.orchestrate.dagruns import DagRunFailed
     from service_quality.orchestrate.pipeline import print_error, run_pipeline
@@ -43,9 +124,6 @@ def execute(landing: Path, start: date, end: date, *, skip_docs: bool = False) -
     if end < start:
         print_error(f"--to {end} is before --from {start}")
         return 2
-
-    def progress(line: str) -> None:
-        print(line, flush=True)
 
     try:
         outcome = run_pipeline(landing, start, end, progress=progress)

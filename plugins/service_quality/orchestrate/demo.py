@@ -10,6 +10,11 @@ which then changes nothing.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import signal
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -30,9 +35,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def simulate_once(args: argparse.Namespace) -> Path:
-    """The landing zone, simulated unless this exact simulation is already there."""
-    from service_quality.simulator import simulate
+    """The landing zone, simulated unless this exact simulation is already there.
 
+    The simulation runs as ``sqw simulate`` in a process group of its own, so an interruption stops it and
+    its worker processes at once. The marker says "incomplete" until it has finished: the next demo then
+    replaces the partial folder instead of using it.
+    """
     marker = args.out / "simulation.txt"
     wanted = f"scale={args.scale} start={args.start} end={args.end} seed={args.seed} defects={args.defects}\n"
     landing = args.out / "landing"
@@ -40,7 +48,25 @@ def simulate_once(args: argparse.Namespace) -> Path:
         print(f"simulated chain already in {landing} ({wanted.strip()})", flush=True)
         return landing
     print(f"simulating the {args.scale} chain, {args.start} … {args.end}, defects {args.defects:.0%}", flush=True)
-    simulate(scale=args.scale, start=args.start, end=args.end, seed=args.seed, defects=args.defects, out=args.out)
+    args.out.mkdir(parents=True, exist_ok=True)
+    replace = marker.exists()  # an earlier demo's simulation (maybe an interrupted one), never a user's folder
+    marker.write_text(f"incomplete {wanted}")
+    command = [
+        *(sys.executable, "-m", "service_quality.cli", "simulate", "--no-progress"),
+        *("--scale", args.scale, "--start", str(args.start), "--end", str(args.end)),
+        *("--seed", str(args.seed), "--defects", str(args.defects), "--out", str(args.out)),
+        *(["--overwrite"] if replace else []),
+    ]
+    simulation = subprocess.Popen(command, start_new_session=True)
+    try:
+        status = simulation.wait()
+    except BaseException:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(simulation.pid, signal.SIGKILL)
+        simulation.wait()
+        raise
+    if status != 0:
+        raise RuntimeError(f"the simulation failed (exit {status}): {' '.join(command[2:])}")
     marker.write_text(wanted)
     return landing
 
@@ -83,13 +109,28 @@ def marts_table(dsn) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from service_quality.orchestrate.commands import execute
+    from service_quality.orchestrate.commands import KEPT, Interrupted, execute, interrupted_message, interruptible
+    from service_quality.orchestrate.pipeline import print_error
     from service_quality.warehouse import connection
 
-    landing = simulate_once(args)
-    status = execute(landing, args.start, args.end, skip_docs=args.skip_docs)
-    if status != 0:
-        return status
+    with interruptible():
+        try:
+            landing = simulate_once(args)
+        except RuntimeError as error:
+            print_error(f"FAILED: {error}")
+            return 1
+        except Interrupted as stop:
+            kept = "nothing was loaded yet, the next demo simulates the chain again"
+            print_error(interrupted_message(stop, "sqw demo", f"the simulation of the {args.scale} chain", kept))
+            return stop.exit_code
+        status = execute(landing, args.start, args.end, skip_docs=args.skip_docs, command="sqw demo")
+        if status != 0:
+            return status
+        try:
+            table = marts_table(connection.resolve())
+        except Interrupted as stop:
+            print_error(interrupted_message(stop, "sqw demo", "the marts table", KEPT))
+            return stop.exit_code
     print()
-    print(marts_table(connection.resolve()), flush=True)
+    print(table, flush=True)
     return 0

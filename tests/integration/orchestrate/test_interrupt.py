@@ -1,0 +1,163 @@
+"""``sqw run`` stops within seconds on SIGTERM or Ctrl-C, and leaves no process behind.
+
+The command runs as a real subprocess with its own Airflow metadata and warehouse databases. While it
+starts, the test records every process it spawns (PID, start time, process group); after the signal it
+requires the exit code a shell expects (128 + signal), the one-line message, and that none of the
+recorded processes or process groups is left.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from service_quality.paths import ROOT
+
+pytestmark = [pytest.mark.integration, pytest.mark.airflow, pytest.mark.slow]
+
+#: The exit that is required after the signal; Airflow's components get a few seconds of it.
+EXIT_WITHIN = 10.0
+
+
+def _environment(tmp_path: Path, metadata, databases) -> dict[str, str]:
+    warehouse = databases.create("sqw_test_interrupt_wh")
+    local = tmp_path / "local"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW_", "AIRFLOW__", "SQW_"))}
+    env.update(
+        {
+            "SQW_LOCAL_DIR": str(local),
+            "AIRFLOW_HOME": str(local / "airflow"),
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": (
+                f"postgresql+psycopg2://{metadata.user}@{metadata.host}:{metadata.port}/{metadata.dbname}"
+            ),
+            "AIRFLOW_CONN_WAREHOUSE": warehouse.airflow_uri,
+            "AIRFLOW_VAR_SURVEY_PII_KEY": "interrupt-test-key-not-a-secret",
+            "AIRFLOW_VAR_ARCHIVE_ROOT": str(local / "archive"),
+            "AIRFLOW_VAR_DATA_DOCS_ROOT": str(local / "data_docs"),
+        }
+    )
+    return env
+
+
+class Recorder:
+    """Follows a process tree: every descendant ever seen, as (pid, start time, process group)."""
+
+    def __init__(self, root_pid: int) -> None:
+        self.root_pid = root_pid
+        self.seen: dict[tuple[int, float], int] = {}
+
+    def snapshot(self) -> None:
+        import psutil
+
+        try:
+            children = psutil.Process(self.root_pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return
+        for child in children:
+            try:
+                self.seen[(child.pid, child.create_time())] = os.getpgid(child.pid)
+            except (psutil.NoSuchProcess, ProcessLookupError):
+                continue
+
+    def left(self) -> list[str]:
+        """Recorded processes still running, and any running process in a recorded process group."""
+        import psutil
+
+        groups = {self.root_pid, *self.seen.values()}
+        found = []
+        for process in psutil.process_iter(["pid", "create_time", "status", "cmdline"]):
+            info = process.info
+            if info["status"] == psutil.STATUS_ZOMBIE:  # ended; init reaps it
+                continue
+            try:
+                group = os.getpgid(info["pid"])
+            except ProcessLookupError:
+                continue
+            if (info["pid"], info["create_time"]) in self.seen or group in groups:
+                found.append(f"{info['pid']} (group {group}): {' '.join(info['cmdline'] or [])[:120]}")
+        return found
+
+
+@pytest.mark.parametrize(
+    ("signum", "when", "step"),
+    [
+        # Ctrl-C while Airflow is being set up (metadata migration, components starting).
+        (signal.SIGINT, "starting Airflow", "starting Airflow"),
+        # SIGTERM once every component is up and the first DAG run has been triggered.
+        (signal.SIGTERM, "1/4 warehouse_bootstrap", "1/4 warehouse_bootstrap"),
+    ],
+    ids=["sigint-while-starting", "sigterm-while-running"],
+)
+def test_a_signal_stops_the_run_and_every_airflow_process(tmp_path, databases, signum, when, step):
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    command = [sys.executable, "-m", "service_quality.cli", "run", "--landing", str(landing)]
+    command += ["--from", "2025-01-01", "--to", "2025-01-31", "--skip-docs"]
+    metadata = databases.create("sqw_test_interrupt_airflow")
+    run = subprocess.Popen(
+        command,
+        env=_environment(tmp_path, metadata, databases),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group: no process of it may survive in that group
+    )
+    stdout: list[str] = []
+    stderr: list[str] = []
+    readers = [
+        threading.Thread(target=lambda: stdout.extend(run.stdout), daemon=True),
+        threading.Thread(target=lambda: stderr.extend(run.stderr), daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
+    recorder = Recorder(run.pid)
+    try:
+        deadline = time.monotonic() + 600
+        while not any(line.startswith(when) for line in stdout):
+            assert run.poll() is None, f"sqw run ended before {when!r}:\n{''.join(stdout)}{''.join(stderr)[-3000:]}"
+            assert time.monotonic() < deadline, f"no {when!r} within 600 s:\n{''.join(stdout)}"
+            recorder.snapshot()
+            time.sleep(0.2)
+        # A few seconds into the step, so that its processes (migration, components, tasks) exist.
+        settle = time.monotonic() + 5
+        while time.monotonic() < settle:
+            recorder.snapshot()
+            time.sleep(0.2)
+        assert recorder.seen, "sqw run started no process"
+        sent = time.monotonic()
+        run.send_signal(signum)
+        run.wait(timeout=60)
+        took = time.monotonic() - sent
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.wait()
+    for reader in readers:
+        reader.join(timeout=10)
+    output = "".join(stdout) + "".join(stderr)
+
+    assert took < EXIT_WITHIN, f"sqw run took {took:.1f} s to stop:\n{output[-3000:]}"
+    assert run.returncode == 128 + signum, output[-3000:]
+    message = [line for line in stderr if line.startswith("INTERRUPTED")]
+    assert message == [
+        f"INTERRUPTED by {signal.Signals(signum).name} during {step}: sqw run stopped; the local Airflow and its "
+        "tasks are stopped, every step committed before is kept in the warehouse: run the same command again "
+        "to continue.\n"
+    ], output[-3000:]
+    assert "Traceback" not in output, output[-3000:]
+    assert recorder.left() == [], f"processes left behind by sqw run ({len(recorder.seen)} recorded)"
+    # The next run's scheduler would resume a run left queued or running, next to the ones it triggers.
+    with metadata.connect() as conn:
+        exists = conn.execute("select to_regclass('dag_run') is not null").fetchone()[0]
+        runs = conn.execute("select dag_id, state from dag_run").fetchall() if exists else []
+    assert [r for r in runs if r[1] in ("queued", "running")] == []
+    if signum == signal.SIGTERM:
+        assert ("warehouse_bootstrap", "failed") in runs, runs
