@@ -39,7 +39,7 @@ COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 #: Seconds the components get to exit on SIGTERM before SIGKILL: at the end of a command, and when it was
 #: interrupted (the command must be gone within seconds; what the tasks committed is kept, the rest rolls back).
 STOP_GRACE = 30.0
-INTERRUPT_GRACE = 4.0
+INTERRUPT_GRACE = 3.0
 
 #: Imported by the scheduler before it starts: LocalExecutor forks task processes from it, so every task
 #: inherits these instead of importing them again. Importing Great Expectations alone costs a task
