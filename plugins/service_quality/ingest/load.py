@@ -22,7 +22,6 @@ work, and why:
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -123,33 +122,37 @@ def load_batch(
         keys = sorted({f"{_LOCK_NAMESPACE}:{source}:{d.sha256}" for d in items})
         conn.execute("select pg_advisory_lock(hashtextextended(k, 0)) from unnest(%s::text[]) as k order by k", [keys])
         conn.commit()
-        staged: list[_Staged] = []
+        scratch = _Scratch(conn, c.source)
         try:
             first: set[str] = set()
             later: list[int] = []
-            for index, delivery in enumerate(items):
-                if delivery.sha256 in first:
-                    later.append(index)
-                    continue
-                first.add(delivery.sha256)
-                outcome = _prepare(conn, c, delivery, settings, dag_id, run_id)
-                if isinstance(outcome, LoadResult):
-                    results[index] = outcome
-                else:
-                    staged.append(_Staged(index, delivery, *outcome))
-            for group in _by_layout(staged):
-                for staged_one, result in _route(conn, dsn, c, group, settings, dag_id, run_id):
+            staged: list[_Staged] = []
+            # Staging commits once for the whole batch (a savepoint per file), so GX can read it.
+            with conn.transaction():
+                conn.execute("set local synchronous_commit = off")  # scratch tables are disposable
+                for index, delivery in enumerate(items):
+                    if delivery.sha256 in first:
+                        later.append(index)
+                        continue
+                    first.add(delivery.sha256)
+                    outcome = _prepare(conn, c, delivery, index, scratch, settings, dag_id, run_id)
+                    if isinstance(outcome, LoadResult):
+                        results[index] = outcome
+                    else:
+                        staged.append(outcome)
+            for table, group in scratch.groups(staged):
+                for staged_one, result in _route(conn, dsn, c, table, group, settings, dag_id, run_id):
                     results[staged_one.index] = result
-            for index in later:
-                outcome = _prepare(conn, c, items[index], settings, dag_id, run_id)
-                if not isinstance(outcome, LoadResult):  # its twin failed before it was recorded
-                    raise RuntimeError(f"{items[index].path}: expected a duplicate of an earlier delivery")
-                results[index] = outcome
+            with conn.transaction():
+                for index in later:
+                    outcome = _prepare(conn, c, items[index], index, scratch, settings, dag_id, run_id)
+                    if not isinstance(outcome, LoadResult):  # its twin failed before it was recorded
+                        raise RuntimeError(f"{items[index].path}: expected a duplicate of an earlier delivery")
+                    results[index] = outcome
         finally:
             if not conn.closed:
                 conn.rollback()
-                for s in staged:
-                    conn.execute(f"drop table if exists {s.qualified} cascade")
+                scratch.drop_all()
                 conn.execute("select pg_advisory_unlock_all()")
                 conn.commit()
     return [results[i] for i in range(len(items))]
@@ -157,28 +160,79 @@ def load_batch(
 
 @dataclass
 class _Staged:
-    """A delivery whose rows are in its committed scratch table, waiting for validation."""
+    """A delivery whose rows are in its batch's committed scratch table (as file ``file``), waiting for validation."""
 
     index: int
+    file: int
     delivery: Delivery
     layout: Layout
     rows_read: int
     table: str
     archive_uri: str
 
-    @property
-    def qualified(self) -> str:
-        return f"ops.{ident(self.table)}"
+
+def layout_key(layout: Layout) -> tuple:
+    """Files with the same key can share a scratch table, a GX run and the routing SQL."""
+    return tuple((col.name, col.header, col.contract_column) for col in layout.columns), layout.extra_json_column
 
 
-def _prepare(conn, c: Contract, delivery: Delivery, settings, dag_id, run_id) -> LoadResult | tuple:
-    """A final result (skipped, duplicate, rejected while reading), or ``(layout, rows_read, table, archive_uri)``."""
+class _Scratch:
+    """The batch's scratch tables: one unlogged table of text columns per file layout, not one per file
+    (creating an unlogged table syncs its init fork to disk: ~15 ms each). Each file's rows carry its
+    number in ``_file`` (the column default, set before its COPY) and restart ``_row_number`` at 1.
+    Tables are named after the first file that used them, so a retry of that file drops a leftover."""
+
+    def __init__(self, conn, source: str) -> None:
+        self.conn, self.source = conn, source
+        self.tables: dict[tuple, str] = {}
+        self.created: list[str] = []
+
+    def name(self, delivery: Delivery) -> str:
+        return f"ops.{ident(scratch_name(self.source, delivery.sha256))}"
+
+    def drop_leftover(self, delivery: Delivery) -> None:
+        self.conn.execute(f"drop table if exists {self.name(delivery)} cascade")
+
+    def table_for(self, layout: Layout, delivery: Delivery, file: int) -> str:
+        key = layout_key(layout)
+        table = self.tables.get(key)
+        if table is None:
+            table = self.tables[key] = self.name(delivery)
+            self.created.append(table)
+            self.conn.execute(scratch_ddl(table, layout))
+        self.conn.execute(
+            f"alter table {table} alter column _file set default {int(file)}, alter column _row_number restart with 1"
+        )
+        return table
+
+    def forget_since(self, mark: int) -> None:
+        """A file's savepoint was rolled back: so were the tables it created."""
+        for table in self.created[mark:]:
+            self.tables = {k: v for k, v in self.tables.items() if v != table}
+        del self.created[mark:]
+
+    def groups(self, staged: list[_Staged]) -> list[tuple[str, list[_Staged]]]:
+        by_table: dict[str, list[_Staged]] = {}
+        for s in staged:
+            by_table.setdefault(s.table, []).append(s)
+        return list(by_table.items())
+
+    def drop_all(self) -> None:
+        for table in self.created:
+            self.conn.execute(f"drop table if exists {table} cascade")
+
+
+def _prepare(
+    conn, c: Contract, delivery: Delivery, index: int, scratch: _Scratch, settings, dag_id, run_id
+) -> LoadResult | _Staged:
+    """A final result (skipped, duplicate, rejected while reading), or the delivery staged in its scratch table.
+
+    Runs inside the caller's transaction; the file's staging has its own savepoint."""
     rows = conn.execute(
         "select delivery_id, path, status from ops.deliveries where source = %s and content_sha256 = %s"
         " order by delivery_id",
         [c.source, delivery.sha256],
     ).fetchall()
-    conn.commit()
     for delivery_id, path, status in rows:
         if path == delivery.path:
             log.info("%s: already processed as delivery %s (%s)", delivery.path, delivery_id, status)
@@ -189,42 +243,36 @@ def _prepare(conn, c: Contract, delivery: Delivery, settings, dag_id, run_id) ->
         delivery_id = _insert_delivery(
             conn, c, delivery, "duplicate", archive_uri, dag_id, run_id, duplicate_of=original
         )
-        conn.commit()
         log.info("%s: same bytes as delivery %s; recorded as duplicate, nothing loaded", delivery.path, original)
         return LoadResult(c.source, delivery.path, delivery.sha256, delivery_id, "duplicate", duplicate_of=original)
 
-    table = scratch_name(c.source, delivery.sha256)
-    qualified = f"ops.{ident(table)}"
-    conn.execute(f"drop table if exists {qualified} cascade")
-    conn.commit()
+    scratch.drop_leftover(delivery)
+    mark = len(scratch.created)
     try:
-        layout, rows_read = _stage(conn, c, delivery, qualified, settings)
+        with conn.transaction():
+            layout, table, rows_read = _stage(conn, c, delivery, index, scratch, settings)
     except DeliveryRejected as rejected:
-        conn.rollback()
-        conn.execute(f"drop table if exists {qualified} cascade")
-        result = _reject(conn, c, delivery, rejected, archive_uri, dag_id, run_id, rows_read=0)
-        conn.commit()
-        return result
+        scratch.forget_since(mark)
+        return _reject(conn, c, delivery, rejected, archive_uri, dag_id, run_id, rows_read=0)
     except BaseException:
-        conn.rollback()
-        conn.execute(f"drop table if exists {qualified} cascade")
-        conn.commit()
+        scratch.forget_since(mark)
         raise
-    return layout, rows_read, table, archive_uri
+    return _Staged(index, index, delivery, layout, rows_read, table, archive_uri)
 
 
-def _stage(conn, c: Contract, delivery: Delivery, qualified: str, settings: IngestSettings) -> tuple[Layout, int]:
-    """Stream the file into the committed scratch table; returns the layout and the number of rows read."""
+def _stage(
+    conn, c: Contract, delivery: Delivery, file: int, scratch: _Scratch, settings: IngestSettings
+) -> tuple[Layout, str, int]:
+    """Stream the file into its layout's scratch table; returns the layout, the table and the rows read."""
     reader = Reader(c, delivery.path, settings.chunk_bytes, settings.pii_key)
-    # The scratch table is disposable: no need to wait for its commit to reach the disk.
-    conn.execute("set local synchronous_commit = off")
+    cur = conn.cursor()
     with delivery.open() as raw:
         stream = landing_stream(raw, delivery)
         try:
             if reader.is_jsonl:
                 layout = reader.jsonl_layout()
-                conn.execute(scratch_ddl(qualified, layout))
-                with conn.cursor().copy(copy_statement(qualified, layout, passthrough=False)) as copy:
+                table = scratch.table_for(layout, delivery, file)
+                with cur.copy(copy_statement(table, layout, passthrough=False)) as copy:
                     for row in reader.jsonl_rows(stream, layout):
                         copy.write_row(row)
                 reader.check_jsonl_columns()
@@ -234,13 +282,13 @@ def _stage(conn, c: Contract, delivery: Delivery, qualified: str, settings: Inge
                     from service_quality.ingest.reader import _pii_message
 
                     raise PiiKeyMissing(_pii_message(delivery.path))
-                conn.execute(scratch_ddl(qualified, layout))
+                table = scratch.table_for(layout, delivery, file)
                 if reader.needs_parsing(layout):
-                    with conn.cursor().copy(copy_statement(qualified, layout, passthrough=False)) as copy:
+                    with cur.copy(copy_statement(table, layout, passthrough=False)) as copy:
                         for row in reader.csv_rows(stream, rest, layout):
                             copy.write_row(row)
                 else:
-                    with conn.cursor().copy(copy_statement(qualified, layout, passthrough=True)) as copy:
+                    with cur.copy(copy_statement(table, layout, passthrough=True)) as copy:
                         for chunk in reader.csv_passthrough(stream, rest):
                             copy.write(chunk)
         except (errors.CharacterNotInRepertoire, errors.UntranslatableCharacter) as exc:
@@ -251,11 +299,10 @@ def _stage(conn, c: Contract, delivery: Delivery, qualified: str, settings: Inge
             raise DeliveryRejected(
                 "unreadable", f"{delivery.path}: not a valid CSV ({_first_line(exc)}); fix the file and re-deliver"
             ) from None
-    rows_read = conn.execute(f"select count(*) from {qualified}").fetchone()[0]
+    rows_read = cur.rowcount
     if rows_read == 0:
         raise DeliveryRejected("no_rows", f"{delivery.path}: the file has a header but no data rows")
-    conn.commit()
-    return layout, rows_read
+    return layout, table, rows_read
 
 
 def landing_stream(raw, delivery: Delivery):
@@ -268,38 +315,18 @@ def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def _by_layout(staged: list[_Staged]) -> list[list[_Staged]]:
-    """Staged deliveries grouped by file layout (same columns, same order): one validation per group."""
-    groups: dict[tuple, list[_Staged]] = {}
-    for s in staged:
-        key = (
-            tuple((col.name, col.header, col.contract_column) for col in s.layout.columns),
-            s.layout.extra_json_column,
-        )
-        groups.setdefault(key, []).append(s)
-    return list(groups.values())
-
-
-def batch_view_name(source: str, group: list[_Staged]) -> str:
-    digest = hashlib.sha256("".join(g.delivery.sha256 for g in group).encode()).hexdigest()
-    return f"_batch_{source}_{digest[:20]}"
-
-
-def _route(conn, dsn, c: Contract, group: list[_Staged], settings, dag_id, run_id) -> list[tuple[_Staged, LoadResult]]:
-    """Validate and load deliveries that share a layout: one GX run, one set-based pass, one transaction."""
+def _route(
+    conn, dsn, c: Contract, table: str, group: list[_Staged], settings, dag_id, run_id
+) -> list[tuple[_Staged, LoadResult]]:
+    """Validate and load the deliveries staged in ``table``: one GX run, one set-based pass, one transaction."""
     started = time.monotonic()
     layout = group[0].layout
     needs_zones = any(col.enum == IANA_TIMEZONES for col in c.columns)
     timezones = _timezones(conn, dsn) if needs_zones else ()
     compiler = Compiler(c, layout.present, alias="s", timezones=timezones, shared=True)
     checks = compiler.checks()
-    view_name = batch_view_name(c.source, group)
-    view = f"ops.{ident(view_name)}"
-    conn.execute(
-        f"create or replace view {view} as "
-        + " union all ".join(f"select {i} as _file, s.* from {g.qualified} as s" for i, g in enumerate(group))
-    )
-    conn.commit()
+    table_name = table.split(".", 1)[1].strip('"')  # GX's datasource names schema and table apart
+    conn.commit()  # end the implicit transaction of the queries above: the routing must be a transaction of its own
     label = group[0].delivery.path if len(group) == 1 else f"{len(group)} {c.source} deliveries"
     rows_read = {g.index: g.rows_read for g in group}
     total_rows = sum(rows_read.values())
@@ -309,7 +336,7 @@ def _route(conn, dsn, c: Contract, group: list[_Staged], settings, dag_id, run_i
 
         began = time.monotonic()
         outcome = validate.validate_scratch(
-            dsn, "ops", view_name, c, layout, timezones, [g.delivery for g in group], settings
+            dsn, "ops", table_name, c, layout, timezones, [g.delivery for g in group], settings
         )
         return outcome, time.monotonic() - began
 
@@ -323,7 +350,7 @@ def _route(conn, dsn, c: Contract, group: list[_Staged], settings, dag_id, run_i
                     for g in group
                 ]
                 files = _files_sql(group, ids)
-                conn.execute(_quarantine_sql(c, layout, compiler, checks, view, files))
+                conn.execute(_quarantine_sql(c, layout, compiler, checks, table, files))
                 quarantine = sql.SQL(c.quarantine_table)
                 by_check: dict[int, dict[tuple[str | None, str], int]] = {i: {} for i in ids}
                 for delivery_id, col, rule, n in conn.execute(
@@ -361,7 +388,7 @@ def _route(conn, dsn, c: Contract, group: list[_Staged], settings, dag_id, run_i
                 loaded_ids = [i for i in ids if i not in rejected]
                 loaded: dict[int, int] = {}
                 if loaded_ids:
-                    conn.execute(_raw_sql(c, compiler, layout, view, files), {"loaded": loaded_ids})
+                    conn.execute(_raw_sql(c, compiler, layout, table, files), {"loaded": loaded_ids})
                     loaded = dict(
                         conn.execute(
                             sql.SQL(
@@ -411,9 +438,7 @@ def _route(conn, dsn, c: Contract, group: list[_Staged], settings, dag_id, run_i
                         for g, delivery_id in zip(group, ids, strict=True)
                     ],
                 )
-                conn.execute(f"drop view if exists {view} cascade")
-                for g in group:
-                    conn.execute(f"drop table if exists {g.qualified} cascade")
+                conn.execute(f"drop table if exists {table} cascade")
         except BaseException:
             if gx_future is not None:
                 gx_future.cancel()
@@ -480,8 +505,8 @@ def _too_many_bad_rows(
 def _files_sql(group: list[_Staged], ids: list[int]) -> str:
     """The batch's files as a relation: scratch ``_file`` -> delivery id, landing path, arrival time."""
     rows = ", ".join(
-        f"({i}, {delivery_id}, {lit(g.delivery.path)}, {lit(g.delivery.arrived_at)}::timestamptz)"
-        for i, (g, delivery_id) in enumerate(zip(group, ids, strict=True))
+        f"({g.file}, {delivery_id}, {lit(g.delivery.path)}, {lit(g.delivery.arrived_at)}::timestamptz)"
+        for g, delivery_id in zip(group, ids, strict=True)
     )
     return f"(values {rows}) as f (_file, delivery_id, path, arrived_at)"
 
@@ -563,7 +588,6 @@ def _existing(conn, c: Contract, delivery: Delivery, delivery_id: int) -> LoadRe
         " rejection_message, extra_columns, duplicate_of from ops.deliveries where delivery_id = %s",
         [delivery_id],
     ).fetchone()
-    conn.commit()
     return LoadResult(
         c.source,
         delivery.path,

@@ -358,7 +358,10 @@ def scratch_ddl(table: str, layout: Layout) -> str:
     cols = ", ".join(f"{ident(c.name)} text" for c in layout.columns)
     if layout.extra_json_column:
         cols += f", {ident(layout.extra_json_column)} text"
-    return f"create unlogged table {table} (_row_number integer generated always as identity, {cols})"
+    return (
+        f"create unlogged table {table} (_file integer not null default 0,"
+        f" _row_number integer generated always as identity, {cols})"
+    )
 
 
 def copy_statement(table: str, layout: Layout, passthrough: bool) -> str:

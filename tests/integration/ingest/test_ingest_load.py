@@ -194,6 +194,53 @@ def test_one_batch_routes_each_file_on_its_own_merits(warehouse, landing_zone, s
     ) == [(0,)]
 
 
+def test_a_batch_with_two_layouts_validates_each_and_survives_a_rejected_first_file(
+    warehouse, landing_zone, gx_settings
+):
+    """Files share a scratch table per layout; the file that created one may still be rejected (its savepoint
+    rolls the table back) and the next file of that layout creates it again."""
+    from service_quality.contracts import contract
+    from service_quality.ingest import landing
+    from service_quality.ingest.load import load_batch
+
+    landing_zone.write("sales/2025/01/01/header-only.csv", SALES_HEADER + "\n", mtime=1_736_000_000)
+    landing_zone.write(
+        "sales/2025/01/02/a.csv",
+        "\n".join([SALES_HEADER, sales_line("A1"), sales_line("A2", qty="x")]) + "\n",
+        mtime=1_736_000_100,
+    )
+    # the same columns in another order, plus one the contract does not know: a second layout
+    columns = SALES_HEADER.split(",")
+    reordered = [*reversed(columns), "till"]
+    row = dict(zip(columns, sales_line("B1").split(","), strict=True))
+    body = ",".join(reordered) + "\n" + ",".join([*(row[c] for c in reversed(columns)), "7"]) + "\n"
+    landing_zone.write("sales/2025/01/03/b.csv", body, mtime=1_736_000_200)
+    landing_zone.write(
+        "sales/2025/01/04/c.csv", "\n".join([SALES_HEADER, sales_line("C1")]) + "\n", mtime=1_736_000_300
+    )
+    found = sorted(landing.scan(gx_settings.landing_root, contract("sales")), key=lambda d: d.arrived_at)
+    gx_settings.bad_row_threshold = 0.9
+    results = load_batch("sales", found, warehouse, gx_settings)
+    assert [(r.status, r.rows_loaded, r.rows_quarantined, r.rejection_reason) for r in results] == [
+        ("rejected", 0, 0, "no_rows"),
+        ("loaded", 1, 1, None),
+        ("loaded", 1, 0, None),
+        ("loaded", 1, 0, None),
+    ]
+    assert results[2].extra_columns == ["till"]
+    assert query(warehouse, "select transaction_id, _row_number, _extra from raw.sales order by 1") == [
+        ("A1", 1, None),
+        ("B1", 1, {"till": "7"}),
+        ("C1", 1, None),
+    ]
+    assert query(warehouse, "select row_number, column_name, rule from quarantine.sales") == [(2, "quantity", "type")]
+    # one GX validation per layout: a.csv with c.csv, b.csv alone
+    assert query(warehouse, "select deliveries, success from ops.validation_results order by deliveries") == [
+        (1, True),
+        (2, False),
+    ]
+
+
 def test_same_bytes_under_another_name_load_once(warehouse, landing_zone, settings):
     body = "\n".join([SALES_HEADER, sales_line("T1"), sales_line("T2")]) + "\n"
     landing_zone.write("sales/2025/01/02/a.csv", body)
