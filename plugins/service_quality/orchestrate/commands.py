@@ -92,7 +92,7 @@ def generate_dbt_docs(dsn) -> object:
     from service_quality.orchestrate.summary import DBT_DOCS_DIR
     from service_quality.transform.dbt import run_dbt
 
-    run_dbt(dsn, ["docs", "generate", "--exclude-resource-type", "unit_test"], target_path=DBT_DOCS_DIR)
+    run_dbt(dsn, ["docs", "generate"], target_path=DBT_DOCS_DIR)
     return DBT_DOCS_DIR
 
 
