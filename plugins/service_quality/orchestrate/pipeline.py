@@ -155,6 +155,8 @@ class RunOutcome:
     tests_ok: int
     periods: list[Period]
     dag_runs: list[Any] = field(default_factory=list)
+    #: wall seconds per step of the run, in order: start of Airflow, bootstrap, ingest, transform, attestation
+    stages: dict[str, float] = field(default_factory=dict)
 
     @property
     def changed(self) -> bool:
@@ -221,6 +223,15 @@ def run_pipeline(
         before = WarehouseState(0, {}, [])
 
     progress(f"starting Airflow (scheduler, DAG processor, triggerer, API server) in {env['AIRFLOW_HOME']}")
+    stages: dict[str, float] = {}
+    mark = time.monotonic()
+
+    def stage(name: str) -> None:
+        nonlocal mark
+        now = time.monotonic()
+        stages[name] = now - mark
+        mark = now
+
     airflow = LocalAirflow(env)
     with airflow:
         os.environ.update(airflow.env)  # the ORM in this process must use the same metadata DB
@@ -231,20 +242,24 @@ def run_pipeline(
         )
         progress(f"  API server: {airflow.base_url} (component logs: {airflow.log_dir})")
         runs.wait_for_dags(ALL_DAG_IDS)
+        stage("Airflow start")
         done = []
 
         progress("1/4 warehouse_bootstrap")
         done += runs.wait([(BOOTSTRAP_DAG_ID, runs.trigger(BOOTSTRAP_DAG_ID))], label="bootstrap")
         if not bootstrapped:
             before = WarehouseState(0, {}, [])
+        stage("bootstrap")
 
         progress(f"2/4 ingest: {len(INGEST_DAG_IDS)} DAGs in parallel")
         ingest_runs = [(dag_id, runs.trigger(dag_id)) for dag_id in INGEST_DAG_IDS]
         done += runs.wait(ingest_runs, label="ingest")
+        stage("ingest")
 
         progress("3/4 transform: dbt models and their tests (Cosmos)")
         (transform,) = runs.wait([(TRANSFORM_DAG_ID, runs.trigger(TRANSFORM_DAG_ID))], label="transform")
         done.append(transform)
+        stage("transform")
 
         periods = closed_periods(start, end)
         progress(f"4/4 attestation: {', '.join(p.label for p in periods) or 'no quarter or year closed in the range'}")
@@ -252,6 +267,7 @@ def run_pipeline(
             dag_id = QUARTERLY_DAG_ID if period.period_type == "quarter" else ANNUAL_DAG_ID
             run_id = runs.trigger(dag_id, logical_date=datetime.now(UTC), conf={"period": period.label})
             done += runs.wait([(dag_id, run_id)], label=f"attest {period.label}")
+        stage("attestation")
 
     model_tasks = {k: v for k, v in transform.task_states.items()}
     outcome = RunOutcome(
@@ -266,6 +282,7 @@ def run_pipeline(
         tests_ok=0,
         periods=periods,
         dag_runs=done,
+        stages=stages,
     )
     outcome.models_ok, outcome.tests_ok = _transform_counts(transform)
     return outcome

@@ -55,7 +55,9 @@ def text(outcome: RunOutcome, dbt_docs: Path | None) -> str:
     ratio = ""
     lines = [
         "",
-        f"Pipeline finished in {outcome.seconds:.0f} s ({len(outcome.dag_runs)} DAG runs through Airflow).",
+        f"Pipeline finished in {outcome.seconds:.0f} s ({len(outcome.dag_runs)} DAG runs through Airflow)"
+        + (": " + " · ".join(f"{name} {secs:.0f} s" for name, secs in outcome.stages.items()) if outcome.stages else "")
+        + ".",
         "",
         "Ingestion (all deliveries in the warehouse, per source):",
         ingestion_table(outcome),
