@@ -179,7 +179,8 @@ def layout_key(layout: Layout) -> tuple:
 class _Scratch:
     """The batch's scratch tables: one unlogged table of text columns per file layout, not one per file
     (creating an unlogged table syncs its init fork to disk: ~15 ms each). Each file's rows carry its
-    number in ``_file`` (the column default, set before its COPY) and restart ``_row_number`` at 1.
+    number in ``_file`` (the column's default reads it from a setting made before its COPY) and restart
+    ``_row_number`` at 1.
     Tables are named after the first file that used them, so a retry of that file drops a leftover."""
 
     def __init__(self, conn, source: str) -> None:
@@ -200,8 +201,11 @@ class _Scratch:
             table = self.tables[key] = self.name(delivery)
             self.created.append(table)
             self.conn.execute(scratch_ddl(table, layout))
+        # No ALTER per file (it takes an exclusive lock and invalidates the catalog): the _file default reads a
+        # transaction-local setting, and the row-number sequence is set back to 1.
         self.conn.execute(
-            f"alter table {table} alter column _file set default {int(file)}, alter column _row_number restart with 1"
+            "select set_config('sqw.scratch_file', %s, true), setval(pg_get_serial_sequence(%s, '_row_number'), 1, false)",
+            [str(int(file)), table],
         )
         return table
 

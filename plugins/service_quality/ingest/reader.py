@@ -359,7 +359,7 @@ def scratch_ddl(table: str, layout: Layout) -> str:
     if layout.extra_json_column:
         cols += f", {ident(layout.extra_json_column)} text"
     return (
-        f"create unlogged table {table} (_file integer not null default 0,"
+        f"create unlogged table {table} (_file integer not null default current_setting('sqw.scratch_file')::integer,"
         f" _row_number integer generated always as identity, {cols})"
     )
 
