@@ -3,9 +3,20 @@
 Why these choices (measured on a 2-core machine, see ``docs/operating.md``):
 
 - **Execution mode WATCHER.** One producer task runs a single ``dbt build`` over the whole project; every
-  model and its tests still appear as their own task (a deferrable sensor that turns green or red as dbt
-  reports the node). ``ExecutionMode.LOCAL`` starts one dbt process per model and per test and took
-  about 9.5 × the bare ``dbt build``; the watcher keeps the run within a few seconds of it.
+  model and its tests still appear as their own task (a sensor that turns green or red as dbt reports the
+  node). ``ExecutionMode.LOCAL`` starts one dbt process per model and per test and took about 9.5 × the
+  bare ``dbt build``; the watcher's cost is the sensors' task processes (``docs/performance.md``).
+- **The producer runs dbt as a subprocess** (``InvocationMode.SUBPROCESS``). In-process (``DBT_RUNNER``),
+  dbt's threads call Cosmos's event callback, which pushes each node's status to XCom through the API
+  server under one lock, while sharing the task process's GIL: dbt ran 7-10 × slower than bare (the DAG
+  run 7.6-7.9 × the bare build on the benchmark); as a subprocess its build takes about the bare time
+  and Cosmos reads the events from its output.
+- **Sensors poke instead of deferring** (``deferrable=False``, every 2 s). A deferred sensor resumed by the
+  triggerer within seconds (most models take seconds) hits a scheduler race in Airflow 3.3 (apache/airflow
+  #67287, #72716): the executor's success event of the process that deferred arrives after the task was
+  queued again, and the scheduler fails the task ("state attribute is queued"). Poking also starts one
+  task process per sensor instead of two (defer, then resume); a sensor holds its worker slot from when its
+  upstream tasks are done until dbt reports its node, and the producer's priority puts it first.
 - **Tests after each model** (``TestBehavior.AFTER_EACH``): ``dbt build`` runs a model's tests right after
   the model and skips what depends on a failed test; the test sensors show that per model.
 - **Rendered from a manifest** (``LoadMode.DBT_MANIFEST``): parsing the DAG file never invokes dbt. The
@@ -332,9 +343,11 @@ def _build_transform_dag(*, dag_id, project_dir, manifest, schedule, doc_md, sta
         profile_config=profile_config(),
         render_config=RenderConfig(load_method=load_method, test_behavior=TestBehavior.AFTER_EACH, emit_datasets=False),
         execution_config=ExecutionConfig(
-            execution_mode=ExecutionMode.WATCHER, invocation_mode=InvocationMode.DBT_RUNNER
+            execution_mode=ExecutionMode.WATCHER,
+            invocation_mode=InvocationMode.SUBPROCESS,
+            dbt_executable_path=_dbt_executable(),
         ),
-        operator_args={"install_deps": False, "poke_interval": 2},
+        operator_args={"install_deps": False, "poke_interval": 2, "deferrable": False},
     )
     _mark_mart_outlets(dag)
     return dag
