@@ -6,6 +6,10 @@
     an answer to a question not in the visit's checklist is ignored.
     A critical failure is an is_critical question answered `no`.
 #}
+-- Analyzed once built: without statistics the marts that join it with the visits in the same run
+-- are planned as nested loops over every answer and visit.
+{{ config(post_hook='analyze {{ this }}') }}
+
 with answers as (
     select * from {{ ref('stg_audit_answers') }}
 ),

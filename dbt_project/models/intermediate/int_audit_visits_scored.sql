@@ -8,7 +8,13 @@
     assigned to the store on the visit's local date whose badge name equals the reported one
     (trimmed, case-folded, Cyrillic included); no match or several matches: nobody.
 #}
-{{ config(indexes=[{'columns': ['visit_id'], 'unique': True}, {'columns': ['store_code', 'visit_date']}]) }}
+-- Analyzed once built, like int_audit_answers_scored: the marts after it join the two.
+{{
+    config(
+        indexes=[{'columns': ['visit_id'], 'unique': True}, {'columns': ['store_code', 'visit_date']}],
+        post_hook='analyze {{ this }}',
+    )
+}}
 
 with visits as (
     select * from {{ ref('stg_audit_visits') }}
