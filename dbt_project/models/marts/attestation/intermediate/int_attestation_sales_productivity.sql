@@ -42,35 +42,50 @@ attestable as (
 
 ),
 
+-- Hours and revenue per employee and calendar quarter or year, summed in one pass over the shifts
+-- and seller-days and matched with the periods on their first day: a range join on the period's
+-- dates would compare every shift of an employee with every period.
 hours as (
 
     select
-        attestable.period_type,
-        attestable.period_label,
-        attestable.employee_code,
-        sum(shifts.hours_worked::numeric) as hours_worked
-    from attestable
-    inner join shifts
-        on
-            attestable.employee_code = shifts.employee_code
-            and shifts.work_date between attestable.period_start and attestable.period_end
-    group by attestable.period_type, attestable.period_label, attestable.employee_code
+        'quarter'::text as period_type,
+        date_trunc('quarter', work_date)::date as period_start,
+        employee_code,
+        sum(hours_worked::numeric) as hours_worked
+    from shifts
+    group by date_trunc('quarter', work_date), employee_code
+
+    union all
+
+    select
+        'year'::text as period_type,
+        date_trunc('year', work_date)::date as period_start,
+        employee_code,
+        sum(hours_worked::numeric) as hours_worked
+    from shifts
+    group by date_trunc('year', work_date), employee_code
 
 ),
 
 revenue as (
 
     select
-        attestable.period_type,
-        attestable.period_label,
-        attestable.employee_code,
-        sum(sales_days.revenue::numeric) as revenue
-    from attestable
-    inner join sales_days
-        on
-            attestable.employee_code = sales_days.employee_code
-            and sales_days.sale_date between attestable.period_start and attestable.period_end
-    group by attestable.period_type, attestable.period_label, attestable.employee_code
+        'quarter'::text as period_type,
+        date_trunc('quarter', sale_date)::date as period_start,
+        employee_code,
+        sum(revenue::numeric) as revenue
+    from sales_days
+    group by date_trunc('quarter', sale_date), employee_code
+
+    union all
+
+    select
+        'year'::text as period_type,
+        date_trunc('year', sale_date)::date as period_start,
+        employee_code,
+        sum(revenue::numeric) as revenue
+    from sales_days
+    group by date_trunc('year', sale_date), employee_code
 
 ),
 
@@ -92,12 +107,12 @@ observed as (
     left join hours
         on
             attestable.period_type = hours.period_type
-            and attestable.period_label = hours.period_label
+            and attestable.period_start = hours.period_start
             and attestable.employee_code = hours.employee_code
     left join revenue
         on
             attestable.period_type = revenue.period_type
-            and attestable.period_label = revenue.period_label
+            and attestable.period_start = revenue.period_start
             and attestable.employee_code = revenue.employee_code
     left join parameters
         on attestable.period_type = parameters.period_type
