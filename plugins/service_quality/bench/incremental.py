@@ -12,13 +12,16 @@ History is loaded as one delivery per source and month (same rows, same order; s
 deliveries go through the full loader, GX included, as in production.
 
 The daily run is measured without Airflow: Airflow's fixed cost per run would push the ratio towards
-1 and hide a slowdown in our own code.
+1 and hide a slowdown in our own code. The detail keeps each daily build's slowest dbt nodes (from
+``run_results.json``), so that a model whose cost grows with history shows by name.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import date
+from pathlib import Path
 
 from service_quality.bench.pipeline import DBT_PROBLEMS, bulk_history, dbt_build, ingest, link_arrivals, simulated
 from service_quality.bench.results import Measurement, measure
@@ -30,6 +33,15 @@ BENCHMARK = "incremental"
 TARGET = "<= 1.3"
 #: (label, last arrival date of the history, the day of the measured daily run)
 CASES = (("1_month", date(2025, 1, 28), date(2025, 1, 29)), ("12_months", date(2025, 12, 30), date(2025, 12, 31)))
+#: How many of a daily build's slowest dbt nodes the detail keeps.
+SLOWEST_NODES = 12
+
+
+def slowest_nodes(target_path: Path, count: int = SLOWEST_NODES) -> dict[str, float]:
+    """The ``count`` slowest nodes (models, tests, seeds) of the dbt run whose artifacts are in ``target_path``."""
+    results = json.loads((target_path / "run_results.json").read_text())["results"]
+    ranked = sorted(results, key=lambda r: r["execution_time"], reverse=True)[:count]
+    return {r["unique_id"].split(".", 2)[-1]: round(r["execution_time"], 2) for r in ranked}
 
 
 def run(scale: str) -> list[Measurement]:
@@ -71,6 +83,7 @@ def run(scale: str) -> list[Measurement]:
                     "ingest_s": round(step.seconds, 2),
                     "dbt_build_s": round(build, 2),
                     "daily_run_s": round(step.seconds + build, 2),
+                    "slowest_dbt_nodes_s": slowest_nodes(base / label / "target"),
                 }
             )
     short, long = daily["1_month"], daily["12_months"]
