@@ -1,8 +1,8 @@
 """A real, local Airflow for the length of one command: scheduler, DAG processor, triggerer, API server.
 
 ``sqw run`` needs DAG runs executed the way production executes them: a scheduler that runs tasks in
-parallel (LocalExecutor), deferrable sensors handed to a triggerer (the Cosmos watcher's model tasks), and
-the API server that task processes report to (Airflow 3's execution API). ``airflow dags test`` runs one
+parallel (LocalExecutor), the Cosmos watcher's sensors following the producer's build, a triggerer for
+any deferrable task, and the API server that task processes report to (Airflow 3's execution API). ``airflow dags test`` runs one
 task at a time in one process: Cosmos's watcher mode cannot work there (its sensors wait for a producer
 that is never started) and one-task-per-model is about 9.5 × slower than a bare ``dbt build``.
 
