@@ -49,21 +49,21 @@ hours as (
 
     select
         'quarter'::text as period_type,
-        date_trunc('quarter', work_date)::date as period_start,
+        date_trunc('quarter', work_date::timestamp)::date as period_start,
         employee_code,
         sum(hours_worked::numeric) as hours_worked
     from shifts
-    group by date_trunc('quarter', work_date), employee_code
+    group by date_trunc('quarter', work_date::timestamp), employee_code
 
     union all
 
     select
         'year'::text as period_type,
-        date_trunc('year', work_date)::date as period_start,
+        date_trunc('year', work_date::timestamp)::date as period_start,
         employee_code,
         sum(hours_worked::numeric) as hours_worked
     from shifts
-    group by date_trunc('year', work_date), employee_code
+    group by date_trunc('year', work_date::timestamp), employee_code
 
 ),
 
@@ -71,21 +71,21 @@ revenue as (
 
     select
         'quarter'::text as period_type,
-        date_trunc('quarter', sale_date)::date as period_start,
+        date_trunc('quarter', sale_date::timestamp)::date as period_start,
         employee_code,
         sum(revenue::numeric) as revenue
     from sales_days
-    group by date_trunc('quarter', sale_date), employee_code
+    group by date_trunc('quarter', sale_date::timestamp), employee_code
 
     union all
 
     select
         'year'::text as period_type,
-        date_trunc('year', sale_date)::date as period_start,
+        date_trunc('year', sale_date::timestamp)::date as period_start,
         employee_code,
         sum(revenue::numeric) as revenue
     from sales_days
-    group by date_trunc('year', sale_date), employee_code
+    group by date_trunc('year', sale_date::timestamp), employee_code
 
 ),
 
