@@ -67,9 +67,10 @@ def batches(
     set-based pass per file layout instead of one per file. Each batch keeps at most ``max_files`` files
     (a delivery's byte-identical copies ride along) and ``max_bytes`` bytes, unless one file alone is larger.
     """
-    settings = IngestSettings()
-    max_files = max_files or settings.batch_files
-    max_bytes = max_bytes or settings.batch_bytes
+    if not (max_files and max_bytes):  # the configured bounds (Variables inside Airflow)
+        settings = IngestSettings()
+        max_files = max_files or settings.batch_files
+        max_bytes = max_bytes or settings.batch_bytes
     if not deliveries:
         return []
     total_bytes = sum(d["size_bytes"] for d in deliveries)

@@ -160,10 +160,10 @@ def load_batch(
 
 @dataclass
 class _Staged:
-    """A delivery whose rows are in its batch's committed scratch table (as file ``file``), waiting for validation."""
+    """A delivery whose rows are in its batch's committed scratch table, waiting for validation. ``index``, its
+    place in the batch, is also its ``_file`` number in the scratch table."""
 
     index: int
-    file: int
     delivery: Delivery
     layout: Layout
     rows_read: int
@@ -261,7 +261,7 @@ def _prepare(
     except BaseException:
         scratch.forget_since(mark)
         raise
-    return _Staged(index, index, delivery, layout, rows_read, table, archive_uri)
+    return _Staged(index, delivery, layout, rows_read, table, archive_uri)
 
 
 def _stage(
@@ -332,8 +332,7 @@ def _route(
     table_name = table.split(".", 1)[1].strip('"')  # GX's datasource names schema and table apart
     conn.commit()  # end the implicit transaction of the queries above: the routing must be a transaction of its own
     label = group[0].delivery.path if len(group) == 1 else f"{len(group)} {c.source} deliveries"
-    rows_read = {g.index: g.rows_read for g in group}
-    total_rows = sum(rows_read.values())
+    total_rows = sum(g.rows_read for g in group)
 
     def validate_with_gx():
         from service_quality.ingest import validate
@@ -509,7 +508,7 @@ def _too_many_bad_rows(
 def _files_sql(group: list[_Staged], ids: list[int]) -> str:
     """The batch's files as a relation: scratch ``_file`` -> delivery id, landing path, arrival time."""
     rows = ", ".join(
-        f"({g.file}, {delivery_id}, {lit(g.delivery.path)}, {lit(g.delivery.arrived_at)}::timestamptz)"
+        f"({g.index}, {delivery_id}, {lit(g.delivery.path)}, {lit(g.delivery.arrived_at)}::timestamptz)"
         for g, delivery_id in zip(group, ids, strict=True)
     )
     return f"(values {rows}) as f (_file, delivery_id, path, arrived_at)"
