@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -80,3 +81,32 @@ def warehouse(databases: DatabaseFactory) -> WarehouseDsn:
     dsn = databases.create()
     bootstrap(dsn)
     return dsn
+
+
+def _sqw_run_environment(
+    local: Path, warehouse: WarehouseDsn, metadata: WarehouseDsn, pii_key: str, keep: tuple[str, ...] = ()
+) -> dict[str, str]:
+    """The environment of a ``sqw run`` subprocess that touches nothing of the developer's: its own local
+    folder (Airflow home, archive, Data Docs), warehouse and Airflow metadata database. Every inherited
+    ``AIRFLOW_*`` / ``SQW_*`` variable is dropped except those named in ``keep``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW_", "AIRFLOW__", "SQW_")) or k in keep}
+    env.update(
+        {
+            "SQW_LOCAL_DIR": str(local),
+            "AIRFLOW_HOME": str(local / "airflow"),
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": (
+                f"postgresql+psycopg2://{metadata.user}@{metadata.host}:{metadata.port}/{metadata.dbname}"
+            ),
+            "AIRFLOW_CONN_WAREHOUSE": warehouse.airflow_uri,
+            "AIRFLOW_VAR_SURVEY_PII_KEY": pii_key,
+            "AIRFLOW_VAR_ARCHIVE_ROOT": str(local / "archive"),
+            "AIRFLOW_VAR_DATA_DOCS_ROOT": str(local / "data_docs"),
+        }
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def sqw_run_environment() -> Callable[..., dict[str, str]]:
+    """Builds the environment of an isolated ``sqw run`` subprocess (see ``_sqw_run_environment``)."""
+    return _sqw_run_environment

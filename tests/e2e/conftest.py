@@ -84,29 +84,14 @@ def simulate(out: Path, start: date, end: date) -> Path:
 
 
 @pytest.fixture(scope="module")
-def e2e(tmp_path_factory, databases) -> E2E:
+def e2e(tmp_path_factory, databases, sqw_run_environment) -> E2E:
     root = tmp_path_factory.mktemp("e2e")
     landing = simulate(root / "sim", START, END)
     warehouse = databases.create("sqw_e2e_wh")
     metadata = databases.create("sqw_e2e_airflow")
     local = root / "local"
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("AIRFLOW_", "AIRFLOW__", "SQW_")) or k in {"AIRFLOW__CORE__DAGS_FOLDER"}
-    }
-    env.update(
-        {
-            "SQW_LOCAL_DIR": str(local),
-            "AIRFLOW_HOME": str(local / "airflow"),
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": (
-                f"postgresql+psycopg2://{metadata.user}@{metadata.host}:{metadata.port}/{metadata.dbname}"
-            ),
-            "AIRFLOW_CONN_WAREHOUSE": warehouse.airflow_uri,
-            "AIRFLOW_VAR_SURVEY_PII_KEY": "e2e-test-key-not-a-secret",
-            "AIRFLOW_VAR_ARCHIVE_ROOT": str(local / "archive"),
-            "AIRFLOW_VAR_DATA_DOCS_ROOT": str(local / "data_docs"),
-            "SQW_REPORTS_DIR": str(local / "reports"),
-        }
+    env = sqw_run_environment(
+        local, warehouse, metadata, "e2e-test-key-not-a-secret", keep=("AIRFLOW__CORE__DAGS_FOLDER",)
     )
+    env["SQW_REPORTS_DIR"] = str(local / "reports")
     return E2E(root, landing, warehouse, metadata, env)

@@ -15,7 +15,6 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
@@ -25,26 +24,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.airflow, pytest.mark.slow]
 
 #: The exit that is required after the signal; Airflow's components get a few seconds of it.
 EXIT_WITHIN = 10.0
-
-
-def _environment(tmp_path: Path, metadata, databases) -> dict[str, str]:
-    warehouse = databases.create("sqw_test_interrupt_wh")
-    local = tmp_path / "local"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW_", "AIRFLOW__", "SQW_"))}
-    env.update(
-        {
-            "SQW_LOCAL_DIR": str(local),
-            "AIRFLOW_HOME": str(local / "airflow"),
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": (
-                f"postgresql+psycopg2://{metadata.user}@{metadata.host}:{metadata.port}/{metadata.dbname}"
-            ),
-            "AIRFLOW_CONN_WAREHOUSE": warehouse.airflow_uri,
-            "AIRFLOW_VAR_SURVEY_PII_KEY": "interrupt-test-key-not-a-secret",
-            "AIRFLOW_VAR_ARCHIVE_ROOT": str(local / "archive"),
-            "AIRFLOW_VAR_DATA_DOCS_ROOT": str(local / "data_docs"),
-        }
-    )
-    return env
 
 
 class Recorder:
@@ -100,7 +79,9 @@ STEP = re.compile(r"^(starting Airflow|\d/4 [a-z_]+)")
     ],
     ids=["sigint-while-starting", "sigterm-while-running"],
 )
-def test_a_signal_stops_the_run_and_every_airflow_process(tmp_path, databases, signum, when, settle):
+def test_a_signal_stops_the_run_and_every_airflow_process(
+    tmp_path, databases, sqw_run_environment, signum, when, settle
+):
     landing = tmp_path / "landing"
     landing.mkdir()
     command = [sys.executable, "-m", "service_quality.cli", "run", "--landing", str(landing)]
@@ -108,7 +89,9 @@ def test_a_signal_stops_the_run_and_every_airflow_process(tmp_path, databases, s
     metadata = databases.create("sqw_test_interrupt_airflow")
     run = subprocess.Popen(
         command,
-        env=_environment(tmp_path, metadata, databases),
+        env=sqw_run_environment(
+            tmp_path / "local", databases.create("sqw_test_interrupt_wh"), metadata, "interrupt-test-key-not-a-secret"
+        ),
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
