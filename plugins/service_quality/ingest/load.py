@@ -352,27 +352,7 @@ def _route(
                     _insert_delivery(conn, c, g.delivery, "loaded", g.archive_uri, dag_id, run_id, layout=g.layout)
                     for g in group
                 ]
-                files = _files_sql(group, ids)
-                conn.execute(_quarantine_sql(c, layout, compiler, checks, table, files))
-                quarantine = sql.SQL(c.quarantine_table)
-                by_check: dict[int, dict[tuple[str | None, str], int]] = {i: {} for i in ids}
-                for delivery_id, col, rule, n in conn.execute(
-                    sql.SQL(
-                        "select delivery_id, column_name, rule, count(*) from {} where delivery_id = any(%s)"
-                        " group by 1, 2, 3"
-                    ).format(quarantine),
-                    [ids],
-                ):
-                    by_check[delivery_id][(col, rule)] = n
-                bad_rows: dict[int, int] = dict(
-                    conn.execute(
-                        sql.SQL(
-                            "select delivery_id, count(distinct row_number) from {} where delivery_id = any(%s)"
-                            " group by 1"
-                        ).format(quarantine),
-                        [ids],
-                    ).fetchall()
-                )
+                loaded, bad_rows, by_check = _route_rows(conn, c, layout, compiler, checks, table, group, ids)
                 threshold = c.bad_row_threshold if settings.bad_row_threshold is None else settings.bad_row_threshold
                 rejected: dict[int, DeliveryRejected] = {}
                 for g, delivery_id in zip(group, ids, strict=True):
@@ -382,23 +362,19 @@ def _route(
                             g, bad_rows[delivery_id], share, threshold, by_check[delivery_id]
                         )
                 for delivery_id, why in rejected.items():
-                    conn.execute(sql.SQL("delete from {} where delivery_id = %s").format(quarantine), [delivery_id])
+                    # Rare: the routing loaded this delivery's valid rows optimistically; take them back out.
+                    conn.execute(
+                        sql.SQL("delete from {} where delivery_id = %s").format(sql.SQL(c.quarantine_table)),
+                        [delivery_id],
+                    )
+                    conn.execute(
+                        sql.SQL("delete from {} where _delivery_id = %s").format(sql.SQL(c.raw_table)), [delivery_id]
+                    )
+                    loaded.pop(delivery_id, None)
                     conn.execute(
                         "update ops.deliveries set status = 'rejected', rejection_reason = %s, rejection_column = %s,"
                         " rejection_message = %s where delivery_id = %s",
                         [why.reason, why.column, why.message, delivery_id],
-                    )
-                loaded_ids = [i for i in ids if i not in rejected]
-                loaded: dict[int, int] = {}
-                if loaded_ids:
-                    conn.execute(_raw_sql(c, compiler, layout, table, files), {"loaded": loaded_ids})
-                    loaded = dict(
-                        conn.execute(
-                            sql.SQL(
-                                "select _delivery_id, count(*) from {} where _delivery_id = any(%s) group by 1"
-                            ).format(sql.SQL(c.raw_table)),
-                            [loaded_ids],
-                        ).fetchall()
                     )
                 for g, delivery_id in zip(group, ids, strict=True):
                     if delivery_id in rejected:
@@ -490,6 +466,58 @@ def _route(
         time.monotonic() - started,
     )
     return out
+
+
+def _route_rows(
+    conn,
+    c: Contract,
+    layout: Layout,
+    compiler: Compiler,
+    checks: list[Check],
+    table: str,
+    group: list[_Staged],
+    ids: list[int],
+) -> tuple[dict[int, int], dict[int, int], dict[int, dict[tuple[str | None, str], int]]]:
+    """Route the batch's rows; per delivery: rows loaded, rows quarantined, quarantine rows per (column, rule).
+
+    One pass evaluates the rules on every row and inserts those that break none into raw. Only the deliveries
+    that did not load all their rows are read again, to write one quarantine row per broken rule of each
+    row that breaks something: a clean batch reads its rows once."""
+    conn.execute(_raw_sql(c, compiler, layout, table, _files_sql(group, ids)))
+    loaded: dict[int, int] = dict(
+        conn.execute(
+            sql.SQL("select _delivery_id, count(*) from {} where _delivery_id = any(%s) group by 1").format(
+                sql.SQL(c.raw_table)
+            ),
+            [ids],
+        ).fetchall()
+    )
+    dirty = [
+        (g, delivery_id) for g, delivery_id in zip(group, ids, strict=True) if loaded.get(delivery_id, 0) < g.rows_read
+    ]
+    by_check: dict[int, dict[tuple[str | None, str], int]] = {i: {} for i in ids}
+    if not dirty:
+        return loaded, {}, by_check
+    dirty_ids = [delivery_id for _, delivery_id in dirty]
+    files = _files_sql([g for g, _ in dirty], dirty_ids)
+    conn.execute(_quarantine_sql(c, layout, compiler, checks, table, files))
+    quarantine = sql.SQL(c.quarantine_table)
+    for delivery_id, col, rule, n in conn.execute(
+        sql.SQL(
+            "select delivery_id, column_name, rule, count(*) from {} where delivery_id = any(%s) group by 1, 2, 3"
+        ).format(quarantine),
+        [dirty_ids],
+    ):
+        by_check[delivery_id][(col, rule)] = n
+    bad_rows: dict[int, int] = dict(
+        conn.execute(
+            sql.SQL(
+                "select delivery_id, count(distinct row_number) from {} where delivery_id = any(%s) group by 1"
+            ).format(quarantine),
+            [dirty_ids],
+        ).fetchall()
+    )
+    return loaded, bad_rows, by_check
 
 
 def _too_many_bad_rows(
@@ -672,7 +700,7 @@ def _quarantine_sql(
 
 
 def _raw_sql(c: Contract, compiler: Compiler, layout: Layout, relation: str, files: str) -> str:
-    """The valid rows of the batch's loaded deliveries (``%(loaded)s``), typed, with their lineage."""
+    """The batch's rows that break no rule, typed, with their lineage (the casts run only on those rows)."""
     targets = [ident(c.raw_column(col.name)) for col in c.columns]
     exprs = [compiler.cast(col.name) for col in c.columns]
     return f"""
@@ -680,9 +708,5 @@ def _raw_sql(c: Contract, compiler: Compiler, layout: Layout, relation: str, fil
         select {", ".join(exprs)}, f.delivery_id, s._row_number, f.arrived_at, {_extra_expr(layout)}
         from {relation} as s
         join {files} on f._file = s._file
-        where f.delivery_id = any(%(loaded)s)
-            and not exists (
-                select 1 from {c.quarantine_table} as q
-                where q.delivery_id = f.delivery_id and q.row_number = s._row_number
-            )
+        where {compiler.row_is_valid()}
     """

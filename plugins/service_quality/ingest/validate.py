@@ -164,9 +164,11 @@ def validate_scratch(
     qualified_view = f"{schema}.{ident(view)}"
     with dsn.connect(autocommit=True) as conn:
         conn.execute(f"drop view if exists {qualified_view}")
+        # offset 0: each flag is computed once per row. GX names a flag twice per expectation ("not null and
+        # not in set"), and a view's expressions are inlined wherever they are named.
         conn.execute(
-            f"create view {qualified_view} as select s.*{''.join(', ' + f for f in flags)}"
-            f" from {schema}.{ident(table)} as s {compiler.lateral()}"
+            f"create view {qualified_view} as select * from (select s.*{''.join(', ' + f for f in flags)}"
+            f" from {schema}.{ident(table)} as s {compiler.lateral()} offset 0) as s"
         )
     datasource = _datasource(dsn)
     asset_name = f"{table}_{uuid.uuid4().hex[:8]}"
