@@ -14,10 +14,12 @@ work, and why:
    crash leaves at most scratch tables, dropped by the retry.
 5. The staged files that share a layout are validated together: one Great Expectations run over all
    of them (in a second thread, on its own connection, while this one routes the rows: two cores,
-   two PostgreSQL backends) and one set-based pass that writes the quarantine rows (every broken rule),
-   rejects a file whose share of bad rows is above the threshold, and inserts the valid rows with their
-   casts and lineage. All of it, with the ``ops.deliveries`` rows, their reconciliation and the GX
-   result, commits in one transaction: kill the process anywhere and every delivery is whole or absent.
+   two PostgreSQL backends) and one set-based pass that inserts the rows that break no rule with their
+   casts and lineage; only the files that lost rows on the way are read again, to write their quarantine
+   rows (every broken rule). A file whose share of bad rows is above the threshold is rejected and what
+   the pass loaded of it removed (rare, so the common path does not pay for it). All of it, with the
+   ``ops.deliveries`` rows, their reconciliation and the GX result, commits in one transaction: kill the
+   process anywhere and every delivery is whole or absent.
 """
 
 from __future__ import annotations
