@@ -24,6 +24,13 @@ TELEMETRY_OFF = {
 }
 
 
+#: Cosmos's watcher producer keeps, for its own retry, a copy of what it pushed to XCom. By default it
+#: rewrites that copy to an Airflow Variable after every push (a few hundred writes of a growing value
+#: per build, each one holding dbt's progress back); off, the copy is written once, when the producer
+#: fails, which is when a retry needs it.
+COSMOS_SETTINGS = {"AIRFLOW__COSMOS__ENABLE_WATCHER_RELIABLE_RETRY": "False"}
+
+
 def defaults() -> dict[str, str]:
     from service_quality.warehouse import embedded
 
@@ -45,6 +52,7 @@ def defaults() -> dict[str, str]:
         "PYTHONPATH": os.pathsep.join(p for p in (str(PLUGINS_DIR), os.environ.get("PYTHONPATH", "")) if p),
         "SQW_ROOT": str(ROOT),
         **TELEMETRY_OFF,
+        **COSMOS_SETTINGS,
     }
 
 

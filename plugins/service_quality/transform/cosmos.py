@@ -266,8 +266,8 @@ def warm_transform_dag(**kwargs: Any) -> None:
 
     Every task of the transform DAG is a process that parses the DAG file; for a project of a hundred
     nodes that is seconds of CPU per task (Cosmos loads the manifest and renders every node), which
-    dominates the watcher sensors' cost. ``sqw run``'s scheduler calls this before it forks task
-    processes: each child finds the DAG here and takes it instead of rendering it again.
+    dominates what a task or a parse costs. ``sqw run``'s scheduler and DAG processor call this before they
+    fork task and parsing processes: each child finds the DAG here and takes it instead of rendering it again.
     """
     kwargs.setdefault("tags", ["transform", "dbt"])
     dag_id = kwargs.get("dag_id", DAG_ID)
@@ -319,6 +319,8 @@ def _build_transform_dag(*, dag_id, project_dir, manifest, schedule, doc_md, sta
     from cosmos import DbtDag, ExecutionConfig, ProjectConfig, RenderConfig
     from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
+    from service_quality.transform.watcher import publish_off_the_reading_thread
+
     manifest = manifest or manifest_path(project_dir)
     if manifest.exists():
         project = ProjectConfig(dbt_project_path=project_dir, manifest_path=manifest, project_name=PROFILE_NAME)
@@ -350,6 +352,7 @@ def _build_transform_dag(*, dag_id, project_dir, manifest, schedule, doc_md, sta
         operator_args={"install_deps": False, "poke_interval": 2, "deferrable": False},
     )
     _mark_mart_outlets(dag)
+    publish_off_the_reading_thread(dag)
     return dag
 
 
