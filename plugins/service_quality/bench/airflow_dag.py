@@ -1,6 +1,7 @@
 """Run one DAG through a real local Airflow (scheduler, DAG processor, triggerer, API server) and
 report the run's duration as Airflow recorded it (``dag_run.end_date - start_date``), with when each
-of its task instances was queued, started and ended (where the time went).
+of its task instances was queued, started and ended (where the time went) and the CPU seconds each
+component used meanwhile (the scheduler's include its task processes and the dbt they start).
 
 Airflow reads its configuration when it is first imported, so this runs in a subprocess whose
 environment is the benchmark's own Airflow (home, metadata DB, warehouse connection): nothing of the
@@ -46,6 +47,34 @@ def task_times(dag_id, run_id):
                 for ti in tis]
 
 
+def component_cpu(airflow):
+    # CPU seconds each component has used so far: its processes alive now (task processes, dbt, the API
+    # server's workers) plus what the finished ones left in their parents' children times.
+    import psutil
+
+    seconds = {}
+    for name, process in airflow.processes.items():
+        own = others = 0.0
+        try:
+            root = psutil.Process(process.pid)
+            tree = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            tree = []
+        for proc in tree:
+            try:
+                t = proc.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            if proc is root:
+                own += t.user + t.system
+                others += t.children_user + t.children_system
+            else:
+                others += t.user + t.system + t.children_user + t.children_system
+        seconds[name] = own
+        seconds[f"{name} children"] = others
+    return seconds
+
+
 dag_ids = sys.argv[1].split(",")
 out = []
 with LocalAirflow(dict(os.environ)) as airflow:
@@ -56,16 +85,19 @@ with LocalAirflow(dict(os.environ)) as airflow:
                    progress=lambda line: print(line, file=sys.stderr, flush=True))
     runs.wait_for_dags(dag_ids, timeout=900)
     for dag_id in dag_ids:
+        cpu_before = component_cpu(airflow)
         run_id = runs.trigger(dag_id, logical_date=datetime.now(UTC))
         try:
             (result,) = runs.wait([(dag_id, run_id)], label=dag_id, timeout=7200)
         except DagRunFailed as failed:  # a failing dbt test fails the run; its duration is still real
             print(str(failed)[-3000:], file=sys.stderr)
             result = failed.result
+        cpu_after = component_cpu(airflow)
         out.append({"dag_id": dag_id, "run_id": run_id, "state": result.state,
                     "seconds": result.duration_seconds, "tasks": result.task_states,
                     "started": result.start_date.isoformat() if result.start_date else None,
-                    "task_times": task_times(dag_id, run_id)})
+                    "task_times": task_times(dag_id, run_id),
+                    "cpu_s": {name: round(cpu_after[name] - cpu_before.get(name, 0.0), 2) for name in cpu_after}})
 print("SQW_DAG_RESULT " + json.dumps(out))
 """
 

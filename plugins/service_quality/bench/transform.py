@@ -72,6 +72,14 @@ def time_split(dag_run: dict) -> dict[str, float | int | None]:
     return split
 
 
+def _children_cpu() -> float:
+    """CPU seconds of this process's finished children (the bare build's dbt process)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run(scale: str) -> list[Measurement]:
     from service_quality.transform.cosmos import generate_manifest
 
@@ -94,7 +102,9 @@ def run(scale: str) -> list[Measurement]:
         env["SQW_DBT_MANIFEST"] = str(manifest)
         env["AIRFLOW_VAR_LANDING_ROOT"] = str(landing)
         env[RETRIES_ENV] = "0"
+        cpu_started = _children_cpu()
         before = dbt_build(dsn, base / "target", project=project)
+        bare_cpu = _children_cpu() - cpu_started
         _require_passing_builds("before the DAG run")
         first_run, dag_run = run_dags([DAG_ID, DAG_ID], env)
         after = dbt_build(dsn, base / "target", project=project)
@@ -120,6 +130,10 @@ def run(scale: str) -> list[Measurement]:
         "dag_tasks": dag_run["tasks"],
         "time_split": split,
         "task_times": dag_run["task_times"],
+        "cpu_s": {
+            "bare_dbt_build_client": round(bare_cpu, 2),
+            **{f"dag_run_{k}": v for k, v in dag_run["cpu_s"].items()},
+        },
     }
     note = (
         f"DAG run {dag_seconds:.1f} s (the first after deployment: {first_run['seconds']:.1f} s) vs bare dbt build "

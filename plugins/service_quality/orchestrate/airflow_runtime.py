@@ -50,26 +50,35 @@ PRELOAD_MODULES = (
     "great_expectations",
     "cosmos",
     "cosmos.operators.watcher",
-    "dbt.cli.main",
     "dbt.adapters.postgres",
     "service_quality.ingest.load",
     "service_quality.ingest.validate",
 )
 
-_SCHEDULER_WITH_PRELOAD = """
+#: Components started through :data:`_WITH_PRELOAD`, with what each imports first. Both fork a process per
+#: DAG file they parse or task they run; both get the transform DAG rendered once, before they fork. The DAG
+#: processor parses the transform file for every batch of task callbacks (each watcher consumer ended in the
+#: triggerer sends one), which would otherwise render a hundred tasks from the manifest each time.
+PRELOADED = {
+    "scheduler": PRELOAD_MODULES,
+    "dag-processor": ("cosmos", "cosmos.operators.watcher"),
+}
+
+_WITH_PRELOAD = """
 import importlib, sys
-for name in sys.argv[1].split(","):
+component, modules = sys.argv[1], sys.argv[2]
+for name in filter(None, modules.split(",")):
     try:
         importlib.import_module(name)
     except Exception as error:  # a module missing from this checkout only costs its import later
         print(f"preload of {name} skipped: {error}", file=sys.stderr)
-try:  # the transform DAG, rendered once here instead of once per task process
+try:  # the transform DAG, rendered once here instead of once per forked process
     from service_quality.transform.cosmos import warm_transform_dag
 
     warm_transform_dag()
 except Exception as error:
     print(f"transform DAG not prebuilt: {error}", file=sys.stderr)
-sys.argv = ["airflow", "scheduler"]
+sys.argv = ["airflow", component]
 from airflow.__main__ import main
 sys.exit(main())
 """
@@ -133,6 +142,9 @@ def runtime_environment(base: dict[str, str]) -> dict[str, str]:
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
             # Fast feedback: tasks are picked up and deferred sensors resumed within a second or two.
             "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
+            "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": env.get(
+                "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME", "0.1"
+            ),
             "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT": "600",
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
             "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "3600",
@@ -181,8 +193,8 @@ class LocalAirflow:
         for name in COMPONENTS:
             out = (self.log_dir / f"{name}.log").open("ab")
             command = [_airflow_executable(), name]
-            if name == "scheduler":
-                command = [sys.executable, "-c", _SCHEDULER_WITH_PRELOAD, ",".join(PRELOAD_MODULES)]
+            if name in PRELOADED:
+                command = [sys.executable, "-c", _WITH_PRELOAD, name, ",".join(PRELOADED[name])]
             self.processes[name] = subprocess.Popen(
                 command,
                 env=self.env,
