@@ -55,14 +55,8 @@ PRELOAD_MODULES = (
     "service_quality.ingest.validate",
 )
 
-#: Components started through :data:`_WITH_PRELOAD`, with what each imports first. Both fork a process per
-#: DAG file they parse or task they run; both get the transform DAG rendered once, before they fork. The DAG
-#: processor parses the transform file for every batch of task callbacks (each watcher consumer ended in the
-#: triggerer sends one), which would otherwise render a hundred tasks from the manifest each time.
-PRELOADED = {
-    "scheduler": PRELOAD_MODULES,
-    "dag-processor": ("cosmos", "cosmos.operators.watcher"),
-}
+#: Components started through :data:`_WITH_PRELOAD`, with what each imports first, before it forks.
+PRELOADED = {"scheduler": PRELOAD_MODULES}
 
 _WITH_PRELOAD = """
 import importlib, sys

@@ -266,8 +266,8 @@ def warm_transform_dag(**kwargs: Any) -> None:
 
     Every task of the transform DAG is a process that parses the DAG file; for a project of a hundred
     nodes that is seconds of CPU per task (Cosmos loads the manifest and renders every node), which
-    dominates what a task or a parse costs. ``sqw run``'s scheduler and DAG processor call this before they
-    fork task and parsing processes: each child finds the DAG here and takes it instead of rendering it again.
+    dominates the watcher sensors' cost. ``sqw run``'s scheduler calls this before it forks task
+    processes: each child finds the DAG here and takes it instead of rendering it again.
     """
     kwargs.setdefault("tags", ["transform", "dbt"])
     dag_id = kwargs.get("dag_id", DAG_ID)
