@@ -42,50 +42,45 @@ attestable as (
 
 ),
 
--- Hours and revenue per employee and calendar quarter or year, summed in one pass over the shifts
--- and seller-days and matched with the periods on their first day: a range join on the period's
--- dates would compare every shift of an employee with every period.
+-- Hours and revenue per employee and calendar quarter or year (each shift and seller-day counted once
+-- per period type), matched with the periods on their first day: a range join on the period's dates
+-- would compare every shift of an employee with every period.
+period_types as (
+
+    select period_type
+    from (values ('quarter'::text), ('year'::text)) as period_types (period_type)
+
+),
+
 hours as (
 
     select
-        'quarter'::text as period_type,
-        date_trunc('quarter', work_date::timestamp)::date as period_start,
-        employee_code,
-        sum(hours_worked::numeric) as hours_worked
+        period_types.period_type,
+        date_trunc(period_types.period_type, shifts.work_date::timestamp)::date as period_start,
+        shifts.employee_code,
+        sum(shifts.hours_worked::numeric) as hours_worked
     from shifts
-    group by date_trunc('quarter', work_date::timestamp), employee_code
-
-    union all
-
-    select
-        'year'::text as period_type,
-        date_trunc('year', work_date::timestamp)::date as period_start,
-        employee_code,
-        sum(hours_worked::numeric) as hours_worked
-    from shifts
-    group by date_trunc('year', work_date::timestamp), employee_code
+    cross join period_types
+    group by
+        period_types.period_type,
+        date_trunc(period_types.period_type, shifts.work_date::timestamp),
+        shifts.employee_code
 
 ),
 
 revenue as (
 
     select
-        'quarter'::text as period_type,
-        date_trunc('quarter', sale_date::timestamp)::date as period_start,
-        employee_code,
-        sum(revenue::numeric) as revenue
+        period_types.period_type,
+        date_trunc(period_types.period_type, sales_days.sale_date::timestamp)::date as period_start,
+        sales_days.employee_code,
+        sum(sales_days.revenue::numeric) as revenue
     from sales_days
-    group by date_trunc('quarter', sale_date::timestamp), employee_code
-
-    union all
-
-    select
-        'year'::text as period_type,
-        date_trunc('year', sale_date::timestamp)::date as period_start,
-        employee_code,
-        sum(revenue::numeric) as revenue
-    from sales_days
-    group by date_trunc('year', sale_date::timestamp), employee_code
+    cross join period_types
+    group by
+        period_types.period_type,
+        date_trunc(period_types.period_type, sales_days.sale_date::timestamp),
+        sales_days.employee_code
 
 ),
 
