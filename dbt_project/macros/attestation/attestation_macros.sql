@@ -20,6 +20,15 @@
 {%- endmacro %}
 
 
+{% macro attestation_attestable() -%}
+    {#- The rows every component starts from: the period's employees of int_attestation_eligibility
+        except those below the tenure minimum, who get no component (only a short_tenure scorecard). -#}
+    select *
+    from {{ ref('int_attestation_eligibility') }}
+    where not is_short_tenure
+{%- endmacro %}
+
+
 {% macro attestation_customer_points(csat_pct, nps) -%}
     {#- Customer points from a CSAT % and an NPS: 0.5 x CSAT % + 0.5 x (NPS + 100) / 2;
         when one of them is missing (no answers), the other alone. -#}

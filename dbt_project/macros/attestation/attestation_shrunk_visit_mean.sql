@@ -14,9 +14,9 @@
 
 with
 
-eligibility as (
+attestable as (
 
-    select * from {{ ref('int_attestation_eligibility') }}
+    {{ attestation_attestable() }}
 
 ),
 
@@ -35,14 +35,6 @@ store_results as (
 parameters as (
 
     select * from {{ ref('int_attestation_parameters') }}
-
-),
-
-attestable as (
-
-    select *
-    from eligibility
-    where not is_short_tenure
 
 ),
 

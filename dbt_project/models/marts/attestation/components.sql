@@ -10,9 +10,9 @@
 
 with
 
-eligibility as (
+attestable as (
 
-    select * from {{ ref('int_attestation_eligibility') }}
+    {{ attestation_attestable() }}
 
 ),
 
@@ -100,14 +100,6 @@ observations as (
         from {{ component }}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
-
-),
-
-attestable as (
-
-    select *
-    from eligibility
-    where not is_short_tenure
 
 ),
 

@@ -10,9 +10,9 @@
 
 with
 
-eligibility as (
+attestable as (
 
-    select * from {{ ref('int_attestation_eligibility') }}
+    {{ attestation_attestable() }}
 
 ),
 
@@ -31,14 +31,6 @@ sales_days as (
 parameters as (
 
     select * from {{ ref('int_attestation_parameters') }}
-
-),
-
-attestable as (
-
-    select *
-    from eligibility
-    where not is_short_tenure
 
 ),
 

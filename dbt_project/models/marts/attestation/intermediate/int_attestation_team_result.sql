@@ -7,23 +7,15 @@
 
 with
 
-eligibility as (
+attestable as (
 
-    select * from {{ ref('int_attestation_eligibility') }}
+    {{ attestation_attestable() }}
 
 ),
 
 store_results as (
 
     select * from {{ ref('int_attestation_store_results') }}
-
-),
-
-attestable as (
-
-    select *
-    from eligibility
-    where not is_short_tenure
 
 ),
 
