@@ -11,6 +11,10 @@ Why these choices (measured on a 2-core machine, see ``docs/operating.md``):
   server under one lock, while sharing the task process's GIL: dbt ran 7-10 × slower than bare (the DAG
   run 7.6-7.9 × the bare build on the benchmark); as a subprocess its build takes about the bare time
   and Cosmos reads the events from its output.
+- **The producer publishes on a thread of its own** (:mod:`service_quality.transform.watcher`): Cosmos pushes
+  each node's status to XCom on the thread that reads dbt's output, so a push waiting for the API server
+  stalled dbt on a full pipe; and its retry backup is written only when the producer fails
+  (``AIRFLOW__COSMOS__ENABLE_WATCHER_RELIABLE_RETRY=False``, set with the rest of the local environment).
 - **Sensors poke instead of deferring** (``deferrable=False``, every 2 s). A deferred sensor resumed by the
   triggerer within seconds (most models take seconds) hits a scheduler race in Airflow 3.3 (apache/airflow
   #67287, #72716): the executor's success event of the process that deferred arrives after the task was
