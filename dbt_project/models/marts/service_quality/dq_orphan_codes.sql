@@ -4,8 +4,22 @@
     Rows with an unknown store_code are left out of every measure until the store is delivered;
     rows with an unknown employee_code still count for their store. One row per source, kind of
     code and code, with the rows affected and the first and last time they occurred.
-    The large tables (sales, traffic) are read through their indexes, one code at a time.
+    The large tables (sales, traffic) are read through their indexes, one code at a time; the small
+    ones are scanned whole, each for both kinds of code.
 #}
+{#- source, kind of code, the time its rows occurred, the roster that lists the code -#}
+{%- set indexed_codes = [
+    ('sales', 'store_code', 'sold_at', 'stores'),
+    ('sales', 'employee_code', 'sold_at', 'employees'),
+    ('traffic', 'store_code', 'hour_start', 'stores'),
+] %}
+{#- source, the time its rows occurred, whether its employee_code may be empty (the customer-facing ones) -#}
+{%- set scanned_sources = [
+    ('surveys', 'visited_at', true),
+    ('audit_visits', 'visited_at', true),
+    ('shifts', 'work_date::timestamptz', false),
+    ('assignments', 'valid_from::timestamptz', false),
+] %}
 with stores as (
     select store_code from {{ ref('stg_stores') }}
 ),
@@ -14,137 +28,50 @@ employees as (
     select employee_code from {{ ref('stg_employees') }}
 ),
 
-sales_store_codes as (
-    {{ distinct_values(ref('stg_sales'), 'store_code') }}
-),
+{% for source, code_type, time_column, roster in indexed_codes %}
+    {{ source }}_{{ code_type }}s as (
+        {{ distinct_values(ref('stg_' ~ source), code_type) }}
+    ),
+{% endfor %}
 
-sales_employee_codes as (
-    {{ distinct_values(ref('stg_sales'), 'employee_code') }}
-),
-
-traffic_store_codes as (
-    {{ distinct_values(ref('stg_traffic'), 'store_code') }}
-),
-
-sales_orphans as (
-    select
-        'sales' as source,
-        'store_code' as code_type,
-        codes.value as code,
-        usage.row_count,
-        usage.first_seen_at,
-        usage.last_seen_at
-    from sales_store_codes as codes
-    cross join
-        lateral (
-            select
-                count(*) as row_count,
-                min(sales.sold_at) as first_seen_at,
-                max(sales.sold_at) as last_seen_at
-            from {{ ref('stg_sales') }} as sales
-            where sales.store_code = codes.value
-        ) as usage
-    where codes.value not in (select stores.store_code from stores)
-    union all
-    select
-        'sales' as source,
-        'employee_code' as code_type,
-        codes.value as code,
-        usage.row_count,
-        usage.first_seen_at,
-        usage.last_seen_at
-    from sales_employee_codes as codes
-    cross join
-        lateral (
-            select
-                count(*) as row_count,
-                min(sales.sold_at) as first_seen_at,
-                max(sales.sold_at) as last_seen_at
-            from {{ ref('stg_sales') }} as sales
-            where sales.employee_code = codes.value
-        ) as usage
-    where codes.value not in (select employees.employee_code from employees)
-),
-
-traffic_orphans as (
-    select
-        'traffic' as source,
-        'store_code' as code_type,
-        codes.value as code,
-        usage.row_count,
-        usage.first_seen_at,
-        usage.last_seen_at
-    from traffic_store_codes as codes
-    cross join
-        lateral (
-            select
-                count(*) as row_count,
-                min(traffic.hour_start) as first_seen_at,
-                max(traffic.hour_start) as last_seen_at
-            from {{ ref('stg_traffic') }} as traffic
-            where traffic.store_code = codes.value
-        ) as usage
-    where codes.value not in (select stores.store_code from stores)
+indexed_orphans as (
+    {% for source, code_type, time_column, roster in indexed_codes %}
+        select
+            '{{ source }}' as source,
+            '{{ code_type }}' as code_type,
+            codes.value as code,
+            usage.row_count,
+            usage.first_seen_at,
+            usage.last_seen_at
+        from {{ source }}_{{ code_type }}s as codes
+        cross join
+            lateral (
+                select
+                    count(*) as row_count,
+                    min({{ source }}.{{ time_column }}) as first_seen_at,
+                    max({{ source }}.{{ time_column }}) as last_seen_at
+                from {{ ref('stg_' ~ source) }} as {{ source }}
+                where {{ source }}.{{ code_type }} = codes.value
+            ) as usage
+        where codes.value not in (select {{ roster }}.{{ code_type }} from {{ roster }})
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 ),
 
 small_sources as (
-    select
-        'surveys' as source,
-        'store_code' as code_type,
-        store_code as code,
-        visited_at as seen_at
-    from {{ ref('stg_surveys') }}
-    union all
-    select
-        'surveys' as source,
-        'employee_code' as code_type,
-        employee_code as code,
-        visited_at as seen_at
-    from {{ ref('stg_surveys') }}
-    where employee_code is not null
-    union all
-    select
-        'audit_visits' as source,
-        'store_code' as code_type,
-        store_code as code,
-        visited_at as seen_at
-    from {{ ref('stg_audit_visits') }}
-    union all
-    select
-        'audit_visits' as source,
-        'employee_code' as code_type,
-        employee_code as code,
-        visited_at as seen_at
-    from {{ ref('stg_audit_visits') }}
-    where employee_code is not null
-    union all
-    select
-        'shifts' as source,
-        'store_code' as code_type,
-        store_code as code,
-        work_date::timestamptz as seen_at
-    from {{ ref('stg_shifts') }}
-    union all
-    select
-        'shifts' as source,
-        'employee_code' as code_type,
-        employee_code as code,
-        work_date::timestamptz as seen_at
-    from {{ ref('stg_shifts') }}
-    union all
-    select
-        'assignments' as source,
-        'store_code' as code_type,
-        store_code as code,
-        valid_from::timestamptz as seen_at
-    from {{ ref('stg_assignments') }}
-    union all
-    select
-        'assignments' as source,
-        'employee_code' as code_type,
-        employee_code as code,
-        valid_from::timestamptz as seen_at
-    from {{ ref('stg_assignments') }}
+    {% for source, seen_at, employee_optional in scanned_sources %}
+        {% set last_source = loop.last %}
+        {% for code_type in ['store_code', 'employee_code'] %}
+            select
+                '{{ source }}' as source,
+                '{{ code_type }}' as code_type,
+                {{ code_type }} as code,
+                {{ seen_at }} as seen_at
+            from {{ ref('stg_' ~ source) }}
+            {% if code_type == 'employee_code' and employee_optional %}where employee_code is not null{% endif %}
+            {% if not (last_source and loop.last) %}union all{% endif %}
+        {% endfor %}
+    {% endfor %}
 ),
 
 small_orphans as (
@@ -171,9 +98,7 @@ small_orphans as (
 ),
 
 final as (
-    select * from sales_orphans
-    union all
-    select * from traffic_orphans
+    select * from indexed_orphans
     union all
     select * from small_orphans
 )
