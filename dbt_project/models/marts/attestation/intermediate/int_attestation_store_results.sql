@@ -221,8 +221,8 @@ rates as (
 
     select
         *,
-        100.0 * csat_top2 / nullif(csat_n, 0) as csat_pct,
-        100.0 * (promoters - detractors) / nullif(nps_n, 0) as nps
+        {{ pct('csat_top2', 'csat_n') }} as csat_pct,
+        {{ nps('promoters', 'detractors', 'nps_n') }} as nps
     from joined
 
 ),
