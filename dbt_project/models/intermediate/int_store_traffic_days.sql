@@ -1,6 +1,7 @@
 {#
     Visitors per store and local business date. Incremental on the store-days touched by new or
-    corrected traffic rows (see macros/affected_store_days.sql); a touched day is rebuilt whole.
+    corrected traffic rows (store_days_to_build in macros/affected_store_days.sql: everything on a
+    full build); a touched day is rebuilt whole.
 #}
 {{
     config(
@@ -13,21 +14,9 @@
     )
 }}
 
-with
-{% if is_incremental() %}
-    affected as (
-        {{ affected_store_days('stg_traffic', 'hour_start') }}
-    ),
-{% else %}
-    affected as (
-        select
-            stores.store_code,
-            stores.timezone,
-            '-infinity'::timestamptz as day_start_at,
-            'infinity'::timestamptz as day_end_at
-        from {{ ref('stg_stores') }} as stores
-    ),
-{% endif %}
+with affected as (
+    {{ store_days_to_build('stg_traffic', 'hour_start') }}
+),
 
 hours as (
     select
