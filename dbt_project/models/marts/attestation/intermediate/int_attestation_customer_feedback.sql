@@ -110,8 +110,8 @@ rates as (
 
     select
         *,
-        case when csat_n > 0 then 100.0 * csat_top2 / csat_n end as raw_csat_pct,
-        case when nps_n > 0 then 100.0 * (promoters - detractors) / nps_n end as raw_nps,
+        {{ pct('csat_top2', 'csat_n') }} as raw_csat_pct,
+        {{ nps('promoters', 'detractors', 'nps_n') }} as raw_nps,
         case
             when csat_n > 0
                 then 100.0 * (csat_top2 + prior_strength * prior_top2_share) / (csat_n + prior_strength)
