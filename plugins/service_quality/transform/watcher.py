@@ -21,44 +21,58 @@ from typing import Any
 from cosmos.operators import watcher as cosmos_watcher
 
 
+class _Publisher:
+    """Parses and publishes dbt's log lines, in order, on a thread of its own; the first error is kept."""
+
+    def __init__(self, parse: Callable[[str, Any], None]) -> None:
+        self._parse = parse
+        self._lines: queue.SimpleQueue = queue.SimpleQueue()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._publish, name="watcher-publisher", daemon=True)
+        self._thread.start()
+
+    def put(self, line: str, extra_kwargs: Any) -> None:
+        self._lines.put((line, extra_kwargs))
+
+    def _publish(self) -> None:
+        while (item := self._lines.get()) is not None:
+            if self._error is not None:  # after a failure, drain without publishing
+                continue
+            try:
+                self._parse(*item)
+            except BaseException as error:  # noqa: BLE001 - raised on the task's thread by raise_error()
+                self._error = error
+
+    def close(self) -> None:
+        """Wait until every line put so far is published (dbt has exited, nothing more comes)."""
+        self._lines.put(None)
+        self._thread.join()
+
+    def raise_error(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+
 class DbtProducerWatcherOperator(cosmos_watcher.DbtProducerWatcherOperator):
     """Cosmos's producer, with dbt's log parsed and published to XCom off the thread that reads it."""
 
+    _publisher: _Publisher | None = None
+
     def _make_parse_callable(self) -> Callable[[str, Any], None]:
-        parse = super()._make_parse_callable()
-        lines: queue.SimpleQueue = queue.SimpleQueue()
-        errors: list[BaseException] = []
-
-        def publish() -> None:
-            while (item := lines.get()) is not None:
-                if errors:  # after a failure, drain without publishing: the task fails with the first error
-                    continue
-                try:
-                    parse(*item)
-                except BaseException as error:  # noqa: BLE001 - re-raised on the task's thread below
-                    errors.append(error)
-
-        self._publisher = threading.Thread(target=publish, name="watcher-publisher", daemon=True)
-        self._publisher_lines, self._publisher_errors = lines, errors
-        self._publisher.start()
-        return lambda line, extra_kwargs: lines.put((line, extra_kwargs))
+        # Cosmos's run_subprocess asks for the callable just before it starts dbt.
+        self._publisher = _Publisher(super()._make_parse_callable())
+        return self._publisher.put
 
     def run_subprocess(self, command: list[str], env: dict[str, str], cwd: str, **kwargs: Any) -> Any:
         try:
             result = super().run_subprocess(command, env, cwd, **kwargs)
         finally:
-            self._stop_publisher()
-        if self._publisher_errors:
-            raise self._publisher_errors[0]
-        return result
-
-    def _stop_publisher(self) -> None:
-        """Wait until every line read so far is published (dbt has exited, nothing more comes)."""
-        publisher = getattr(self, "_publisher", None)
+            publisher, self._publisher = self._publisher, None
+            if publisher is not None:
+                publisher.close()
         if publisher is not None:
-            self._publisher_lines.put(None)
-            publisher.join()
-            self._publisher = None
+            publisher.raise_error()
+        return result
 
 
 def publish_off_the_reading_thread(dag: Any) -> None:
