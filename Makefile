@@ -69,7 +69,7 @@ test: setup ## run lint and the test suite (starts what it needs)
 	@$(WITH_AIRFLOW) $(BIN)/pytest
 
 test-e2e: setup dbt-manifest ## the whole pipeline through Airflow on a simulated XS chain (sqw run; slow)
-	@$(WITH_AIRFLOW) SQW_E2E=1 SQW_E2E_FULL=1 $(BIN)/pytest tests/e2e
+	@$(WITH_AIRFLOW) SQW_E2E_FULL=1 $(BIN)/pytest tests/e2e
 
 lint: setup ## ruff and sqlfluff
 	$(BIN)/ruff check .

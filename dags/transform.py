@@ -5,6 +5,8 @@ Runs when every raw table has new data: it is scheduled on the Assets the nine i
 (`postgres://…/raw/<source>`). Every dbt model is an Airflow task and its tests follow it; one `dbt build`
 (Cosmos `ExecutionMode.WATCHER`) does the work, so the run costs about what a bare `dbt build` costs.
 Each mart's task emits an Asset (`postgres://…/service_quality/<mart>`, `…/attestation/<mart>`).
+Beside dbt, `mark_late_data` marks every published attestation period that the new deliveries can change
+`revision_pending`, naming those deliveries (`attestation.period_status`), until its next attestation run.
 
 The task graph is rendered from the dbt manifest (`make dbt-manifest`, also done by `sqw run`): parsing this
 file never runs dbt. Connection: `warehouse` (Cosmos builds the dbt profile from it).

@@ -3,9 +3,9 @@
 -#}
 
 {% macro attestation_methodology_version() -%}
-    {#- The methodology version the models compute: dbt var `methodology_version` (default '1').
+    {#- The methodology version the models compute: dbt var `methodology_version` (default '1.1').
         The seeds hold one set of parameters per version; the models read the rows of this one. -#}
-    '{{ var("methodology_version", "1") }}'::text
+    '{{ var("methodology_version", "1.1") }}'::text
 {%- endmacro %}
 
 

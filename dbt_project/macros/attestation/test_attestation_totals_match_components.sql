@@ -1,7 +1,8 @@
 {#-
-    Generic test on a scorecards model: every attested total is the sum of its components' weighted
-    points rounded to one decimal, and the effective weights of its components sum to 1; a scorecard
-    that is not attested has no total. Returns the scorecards that break it.
+    Generic test on a scorecards model: every attested total is sum(base weight x points) / sum(base
+    weight) of its included components, rounded once to one decimal (methodology 1.1, §5); the
+    components' weighted points sum to that exact total (within 1e-9) and their effective weights to 1;
+    a scorecard that is not attested has no total. Returns the scorecards that break it.
 -#}
 {% test attestation_totals_match_components(model, components) %}
 
@@ -14,7 +15,9 @@
             period_label,
             employee_code,
             sum(weighted_points) as weighted_points,
-            sum(effective_weight) as effective_weight
+            sum(effective_weight) as effective_weight,
+            sum(base_weight * points) filter (where status = 'included')
+            / nullif(sum(base_weight) filter (where status = 'included'), 0) as exact_total
         from {{ components }}
         group by period_type, period_label, employee_code
 
@@ -27,6 +30,7 @@
         scorecards.status,
         scorecards.total_points,
         summed.weighted_points,
+        summed.exact_total,
         summed.effective_weight
     from {{ model }} as scorecards
     left join summed
@@ -38,8 +42,9 @@
         (
             scorecards.status = 'attested'
             and (
-                summed.weighted_points is null
-                or scorecards.total_points <> round(summed.weighted_points, 1)
+                summed.exact_total is null
+                or scorecards.total_points <> round(summed.exact_total, 1)
+                or abs(summed.weighted_points - summed.exact_total) > 0.000000001
                 or abs(summed.effective_weight - 1) > 0.000000001
             )
         )

@@ -2,7 +2,9 @@
     The span of local dates the warehouse describes: from the first of January of the earliest
     fact or assignment to the last day of the quarter of the latest fact. The end is a quarter end
     so that ongoing assignments count every day of a closed quarter, and it comes from the data, not
-    from the clock, so a rebuild gives the same rows.
+    from the clock, so a rebuild gives the same rows. An attestation build (dbt var `attestation_as_of`)
+    extends the end to the last quarter closed before that date: a closed period in which staff were
+    assigned is attested even when no source delivered anything for it (ATTESTATION_METHOD.md §3).
 #}
 {{ config(materialized='table') }}
 
@@ -74,7 +76,12 @@ combined as (
 final as (
     select
         date_trunc('year', first_fact_date)::date as first_date,
-        (date_trunc('quarter', last_fact_date) + interval '3 months' - interval '1 day')::date as last_date
+        greatest(
+            (date_trunc('quarter', last_fact_date) + interval '3 months' - interval '1 day')::date
+            {%- if var('attestation_as_of', none) %},
+            (date_trunc('quarter', '{{ var("attestation_as_of") }}'::date) - interval '1 day')::date
+            {%- endif %}
+        ) as last_date
     from combined
 )
 

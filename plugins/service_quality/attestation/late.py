@@ -1,17 +1,21 @@
 """Late data for published periods: mark them ``revision_pending`` until the next attestation run.
 
 A delivery is *late* for a published period when it was loaded (``ops.deliveries.status = 'loaded'``)
-after the build of the period's current revision started (``period_status.inputs_as_of``) and it has
-rows whose local dates fall in the period:
+after the build of the period's current revision started (``period_status.inputs_as_of``) and it can
+change the period (ATTESTATION_METHOD.md §7), judged on the **old and the new** version of each row:
 
 - facts (sales, traffic, surveys, audit visits and their answers, shifts): the row's local date at the
-  store (``stores.timezone``, UTC while the store is unknown) lies in the period;
+  store (``stores.timezone``, UTC while the store is unknown) lies in the period, or the local date of
+  the version it replaces does (a survey moved from 28 March to 2 April changes both quarters);
 - snapshots (stores, employees, assignments): the row differs from the key's previous version and its
-  validity (opened..closed, hired..terminated, valid_from..valid_to) overlaps the period. A snapshot
-  delivered again with the same content for a key is not late data: it changes nothing.
+  validity (opened..closed, hired..terminated, valid_from..valid_to) or the previous version's validity
+  overlaps the period (a termination moved from June to March changes the second quarter too). A
+  snapshot delivered again with the same content for a key is not late data: it changes nothing.
 
 Marking is idempotent: it recomputes the late deliveries of every period still published or already
 pending; only an attestation run (:func:`service_quality.attestation.publish.publish`) clears the mark.
+The transform DAG marks after every run (``mark_late_data``), so a period is pending from the moment its
+late data is in the warehouse, not only from the next attestation run.
 """
 
 from __future__ import annotations
@@ -26,29 +30,57 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
-# Each source's rows are read only from the candidate deliveries ({late} below): the raw tables' primary
-# keys start with _delivery_id, so this is an index range per late delivery, not a scan of the history.
-#: fact source -> SQL giving (_delivery_id, store_code, timestamp or local date) of late rows
-_FACT_DATES = {
-    "sales": "select _delivery_id, store_code, sold_at as at, null::date as d from raw.sales where {late}",
-    "traffic": "select _delivery_id, store_code, hour_start as at, null::date as d from raw.traffic where {late}",
-    "surveys": "select _delivery_id, store_code, visited_at as at, null::date as d from raw.surveys where {late}",
-    "audit_visits": (
-        "select _delivery_id, store_code, visited_at as at, null::date as d from raw.audit_visits where {late}"
-    ),
-    "shifts": "select _delivery_id, store_code, null::timestamptz as at, work_date as d from raw.shifts where {late}",
-    # An answer's date is its visit's (the latest version of the visit, whichever delivery brought it).
-    "audit_answers": """
-        with answers as (select _delivery_id, visit_id from raw.audit_answers where {late}),
-        visits as (
-            select distinct on (visit_id) visit_id, store_code, visited_at from raw.audit_visits
-            where visit_id in (select visit_id from answers)
-            order by visit_id, _arrived_at desc, _delivery_id desc, _row_number desc
-        )
-        select a._delivery_id, v.store_code, v.visited_at as at, null::date as d
-        from answers as a join visits as v using (visit_id)
-    """,
+# Each source's rows are read only from the candidate deliveries ({late} below) and the earlier versions of
+# the keys they carry: the raw tables' primary keys start with _delivery_id, so the late rows are an index
+# range per late delivery, and the versions of their keys are read through the source's natural key.
+#: fact source -> (natural key, SQL giving _delivery_id, _row_number, key columns, store_code, timestamp `at`
+#: or local date `d` of every version of the keys that the late deliveries carry)
+_FACT_VERSIONS = {
+    "sales": (["transaction_id", "line_no"], "sold_at as at, null::date as d", "raw.sales"),
+    "traffic": (["store_code", "hour_start"], "hour_start as at, null::date as d", "raw.traffic"),
+    "surveys": (["response_id"], "visited_at as at, null::date as d", "raw.surveys"),
+    "audit_visits": (["visit_id"], "visited_at as at, null::date as d", "raw.audit_visits"),
+    "shifts": (["employee_code", "work_date"], "null::timestamptz as at, work_date as d", "raw.shifts"),
 }
+
+# An answer's date is its visit's (the latest version of the visit, whichever delivery brought it); a
+# visit's own date moves with its own deliveries, so an answer has no old date of its own.
+_ANSWER_DATES = """
+    with answers as (select _delivery_id, visit_id from raw.audit_answers where {late}),
+    visits as (
+        select distinct on (visit_id) visit_id, store_code, visited_at from raw.audit_visits
+        where visit_id in (select visit_id from answers)
+        order by visit_id, _arrived_at desc, _delivery_id desc, _row_number desc
+    )
+    select a._delivery_id, v.store_code, v.visited_at as at, null::date as d,
+           null::text as old_store_code, null::timestamptz as old_at, null::date as old_d
+    from answers as a join visits as v using (visit_id)
+"""
+
+
+def _fact_versions_sql(source: str) -> str:
+    """(_delivery_id, store_code, at, d, old_store_code, old_at, old_d) of the late rows of a fact source."""
+    keys, when, table = _FACT_VERSIONS[source]
+    key_list = ", ".join(keys)
+    other_keys = "".join(f"{key}, " for key in keys if key != "store_code")
+    order = "_arrived_at, _delivery_id, _row_number"
+    return f"""
+        select _delivery_id, store_code, at, d, old_store_code, old_at, old_d
+        from (
+            select _delivery_id, store_code, at, d,
+                   lag(store_code) over versions as old_store_code,
+                   lag(at) over versions as old_at,
+                   lag(d) over versions as old_d
+            from (
+                select _delivery_id, _row_number, _arrived_at, {other_keys}store_code, {when}
+                from {table}
+                where ({key_list}) in (select {key_list} from {table} where {{late}})
+            ) as v
+            window versions as (partition by {key_list} order by {order})
+        ) as f
+        where {{late}}
+    """
+
 
 #: snapshot source -> (key columns, compared columns, validity start, validity end (inclusive, null = open))
 _SNAPSHOTS = {
@@ -94,18 +126,21 @@ def _late(source: str) -> str:
 
 
 def _late_rows_sql() -> str:
-    """(delivery_id, processed_at, date_from, date_to, rows) of rows in candidate deliveries."""
+    """(delivery_id, new date range, old date range or nulls, rows) of the rows of candidate deliveries."""
+    facts = [(source, _fact_versions_sql(source)) for source in _FACT_VERSIONS]
+    facts.append(("audit_answers", _ANSWER_DATES))
     parts = []
-    for source, select in _FACT_DATES.items():
+    for source, select in facts:
+        new_date = "coalesce(f.d, (f.at at time zone coalesce(tz.timezone, 'UTC'))::date)"
+        old_date = "coalesce(f.old_d, (f.old_at at time zone coalesce(old_tz.timezone, 'UTC'))::date)"
         parts.append(
             f"""
-            select f._delivery_id as delivery_id,
-                   coalesce(f.d, (f.at at time zone coalesce(tz.timezone, 'UTC'))::date) as date_from,
-                   coalesce(f.d, (f.at at time zone coalesce(tz.timezone, 'UTC'))::date) as date_to,
-                   count(*) as n
+            select f._delivery_id as delivery_id, {new_date} as date_from, {new_date} as date_to,
+                   {old_date} as old_from, {old_date} as old_to, count(*) as n
             from ({select.format(late=_late(source))}) as f
             left join store_tz as tz on tz.store_code = f.store_code
-            group by 1, 2, 3
+            left join store_tz as old_tz on old_tz.store_code = f.old_store_code
+            group by 1, 2, 3, 4, 5
             """
         )
     for source, (keys, compared, valid_from, valid_to) in _SNAPSHOTS.items():
@@ -115,18 +150,21 @@ def _late_rows_sql() -> str:
         parts.append(
             f"""
             select v._delivery_id as delivery_id, v.{valid_from} as date_from,
-                   coalesce(v.{valid_to}, 'infinity'::date) as date_to, count(*) as n
+                   coalesce(v.{valid_to}, 'infinity'::date) as date_to,
+                   v.old_from, case when v.previous_version is distinct from null then coalesce(v.old_to, 'infinity'::date) end as old_to,
+                   count(*) as n
             from (
                 select r._delivery_id, r.{valid_from}, r.{valid_to}, row({values}) as this_version,
-                       lag(row({values})) over (
-                           partition by {key_list} order by r._arrived_at, r._delivery_id, r._row_number
-                       ) as previous_version
+                       lag(row({values})) over versions as previous_version,
+                       lag(r.{valid_from}) over versions as old_from,
+                       lag(r.{valid_to}) over versions as old_to
                 from raw.{source} as r
                 where ({key_list}) in (select {key_list} from raw.{source} where {_late(source)})
+                window versions as (partition by {key_list} order by r._arrived_at, r._delivery_id, r._row_number)
             ) as v
             where v._delivery_id in (select delivery_id from candidates where source = '{source}')
               and v.previous_version is distinct from v.this_version
-            group by 1, 2, 3
+            group by 1, 2, 3, 4, 5
             """
         )
     return "\nunion all\n".join(parts)
@@ -161,7 +199,9 @@ def find_late_data(conn: psycopg.Connection) -> list[PendingPeriod]:
                sum(l.n)::bigint,
                min(c.processed_at)
         from bounded as b
-        join late_rows as l on l.date_from < b.end_date and l.date_to >= b.start_date
+        join late_rows as l
+            on (l.date_from < b.end_date and l.date_to >= b.start_date)
+            or (l.old_from < b.end_date and l.old_to >= b.start_date)
         join candidates as c on c.delivery_id = l.delivery_id and c.processed_at > b.inputs_as_of
         group by b.period_type, b.period_label
         order by b.period_type, b.period_label

@@ -47,6 +47,10 @@ class PublicationError(RuntimeError):
     """The built results cannot be published as they are; the message says what to fix."""
 
 
+class NothingToAttest(PublicationError):
+    """The period has no scorecard at all: no customer-facing employee was assigned in it."""
+
+
 @dataclass(frozen=True)
 class Publication:
     period: Period
@@ -145,7 +149,7 @@ def _methodology_version(conn: psycopg.Connection, period: Period) -> str:
         )
     ]
     if not versions:
-        raise PublicationError(
+        raise NothingToAttest(
             f"{SCHEMA}.scorecards has no rows for {period}: nothing to attest. Check that the period's "
             "employees, assignments and facts were ingested (ops.deliveries) and the models were rebuilt"
         )

@@ -76,17 +76,45 @@ def build(dsn: WarehouseDsn, planned: dict[str, Any]) -> dict[str, Any]:
 
 
 def publish_planned(dsn: WarehouseDsn, built: dict[str, Any], *, run_id: str, dag_id: str) -> list[dict[str, Any]]:
-    """Publish every planned period; returns one dict per period (revision, created or not)."""
-    from service_quality.attestation.publish import publish
+    """Publish every planned period; returns one dict per period (revision, created or not).
+
+    A period whose sources delivered nothing for it is still published (its scorecards say why they are
+    not attested) with a warning naming those sources; a period without any scorecard (nobody was
+    assigned in it) is skipped with a warning. Neither stops the other periods (ATTESTATION_METHOD.md §3).
+    """
+    from service_quality.attestation.coverage import sources_without_rows
+    from service_quality.attestation.publish import NothingToAttest, publish
 
     inputs_as_of = _as_datetime(built["inputs_as_of"])
     done = []
     with dsn.connect() as conn:
         for item in built["periods"]:
             period = P.parse(item["period_type"], item["period_label"])
-            publication = publish(conn, period, run_id=run_id, dag_id=dag_id, inputs_as_of=inputs_as_of)
-            log.info(publication.message())
-            done.append({**publication.as_dict(), "message": publication.message()})
+            missing = sources_without_rows(conn, period)
+            if missing:
+                log.warning(
+                    "%s: no rows from %s in the period; attested with what there is", period, ", ".join(missing)
+                )
+            try:
+                publication = publish(conn, period, run_id=run_id, dag_id=dag_id, inputs_as_of=inputs_as_of)
+            except NothingToAttest as nothing:
+                log.warning("%s: not published: %s", period, nothing)
+                done.append(
+                    {
+                        "period_type": period.period_type,
+                        "period_label": period.label,
+                        "revision": None,
+                        "created": False,
+                        "sources_without_rows": missing,
+                        "message": f"{period}: nothing to attest (no customer-facing employee was assigned in it)",
+                    }
+                )
+                continue
+            message = publication.message()
+            if missing:
+                message += f"; no rows from {', '.join(missing)}"
+            log.info(message)
+            done.append({**publication.as_dict(), "sources_without_rows": missing, "message": message})
     return done
 
 
@@ -95,7 +123,7 @@ def render(dsn: WarehouseDsn, published: list[dict[str, Any]], out_dir: Path | N
     from service_quality.attestation.reports import render_reports
     from service_quality.paths import REPORTS_DIR
 
-    wanted = [P.parse(p["period_type"], p["period_label"]) for p in published]
+    wanted = [P.parse(p["period_type"], p["period_label"]) for p in published if p.get("revision") is not None]
     with dsn.connect() as conn:
         result = render_reports(conn, out_dir or REPORTS_DIR, wanted)
     log.info(result.message())

@@ -28,10 +28,19 @@ class PeriodSummary:
     grade_counts: dict[str, int]
     not_attested: int
     awards: list[dict[str, Any]] = field(default_factory=list)
+    #: fact sources with no row in the period (ATTESTATION_METHOD.md §3: attested all the same)
+    sources_without_rows: list[str] = field(default_factory=list)
+    #: deliveries whose late data made the period revision_pending
+    late_deliveries: list[int] = field(default_factory=list)
 
     def line(self) -> str:
         grades = " · ".join(f"{g} {self.grade_counts.get(g, 0)}" for g in GRADES)
-        flag = "  [revision pending: late data]" if self.status == "revision_pending" else ""
+        flag = ""
+        if self.status == "revision_pending":
+            ids = ", ".join(map(str, self.late_deliveries[:5])) + (" …" if len(self.late_deliveries) > 5 else "")
+            flag = f"  [revision pending: late data in delivery(ies) {ids}]"
+        if self.sources_without_rows:
+            flag += f"  [no rows from {', '.join(self.sources_without_rows)}]"
         return (
             f"{self.period_type:<7} {self.period_label:<8} revision {self.revision} "
             f"({self.published_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC): {self.scorecards} scorecards, "
@@ -94,6 +103,7 @@ def _winner(a: dict[str, Any]) -> str:
 
 def summarize(dsn: WarehouseDsn, reports_dir: Path | None = None) -> AttestationSummary:
     """Summary of every published period (years first, newest first), from the latest revisions."""
+    from service_quality.attestation.coverage import sources_without_rows
     from service_quality.attestation.reports import _rows, published_revisions
     from service_quality.paths import REPORTS_DIR
 
@@ -116,6 +126,10 @@ def summarize(dsn: WarehouseDsn, reports_dir: Path | None = None) -> Attestation
                 key,
             )
             counts = Counter(c["grade"] for c in cards if c["status"] == "attested")
+            late = conn.execute(
+                "select late_deliveries from attestation.period_status where period_type = %s and period_label = %s",
+                key,
+            ).fetchone()
             periods.append(
                 PeriodSummary(
                     period_type=rev.period.period_type,
@@ -127,6 +141,8 @@ def summarize(dsn: WarehouseDsn, reports_dir: Path | None = None) -> Attestation
                     grade_counts=dict(counts),
                     not_attested=sum(1 for c in cards if c["status"] != "attested"),
                     awards=awards,
+                    sources_without_rows=sources_without_rows(conn, rev.period),
+                    late_deliveries=list(late[0]) if late else [],
                 )
             )
     index = reports_dir / "index.html"

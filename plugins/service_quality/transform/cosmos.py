@@ -357,7 +357,34 @@ def _build_transform_dag(*, dag_id, project_dir, manifest, schedule, doc_md, sta
     )
     _mark_mart_outlets(dag)
     publish_off_the_reading_thread(dag)
+    _add_late_data_mark(dag)
     return dag
+
+
+#: The transform DAG's one task that is not a dbt node.
+LATE_DATA_TASK_ID = "mark_late_data"
+
+
+def _add_late_data_mark(dag: Any) -> None:
+    """Mark published periods that this run's deliveries can change ``revision_pending``.
+
+    ATTESTATION_METHOD.md §7: a period is pending from the moment data that can change it is in the
+    warehouse, at the latest when the transform run after that delivery ends. The mark reads ``raw`` and
+    ``ops`` only, so it runs beside dbt, not after it, and a failed model does not hold it back.
+    """
+    from airflow.sdk import task
+
+    @task(task_id=LATE_DATA_TASK_ID, retries=2)
+    def mark_late_data() -> list[str]:
+        from service_quality.airflow_support import warehouse_dsn
+        from service_quality.attestation.late import mark_revision_pending
+
+        with warehouse_dsn().connect() as conn:
+            pending = mark_revision_pending(conn)
+        return [p.message() for p in pending]
+
+    with dag:
+        mark_late_data()
 
 
 def relative(path: Path) -> str:

@@ -26,7 +26,7 @@ create table attestation.scorecards (
     period_type text, period_label text, employee_code text, full_name text, store_code text, region text,
     role text, status text, not_attested_reason text, total_points numeric, grade text,
     has_critical_failure boolean, rank_in_store integer, rank_in_region integer, rank_in_chain integer,
-    previous_total_points numeric, total_points_change numeric, explanation text, methodology_version text,
+    explanation text, methodology_version text,
     coach_note text, built_at timestamptz default clock_timestamp()
 );
 create table attestation.awards (
@@ -75,7 +75,7 @@ def fill_models(dsn: WarehouseDsn) -> None:
                     line = f"{comp_label}: {4 + i} observations → {points} pts × {weight} = {weighted:.1f}"
                     lines.append(line)
                     conn.execute(
-                        "insert into attestation.components values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,'1',%s,%s)",
+                        "insert into attestation.components values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,'1.1',%s,%s)",
                         [
                             period_type,
                             label,
@@ -98,7 +98,7 @@ def fill_models(dsn: WarehouseDsn) -> None:
                 conn.execute(
                     """
                     insert into attestation.scorecards values
-                        (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,'1',%s)
+                        (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,'1.1',%s)
                     """,
                     [
                         period_type,
@@ -113,8 +113,6 @@ def fill_models(dsn: WarehouseDsn) -> None:
                         total if attested else None,
                         _grade(total) if attested else None,
                         code == "E003",
-                        None,
-                        None,
                         None,
                         None,
                         None,
@@ -138,11 +136,11 @@ def fill_models(dsn: WarehouseDsn) -> None:
             """
             insert into attestation.awards
             select period_type, period_label, 'best_service_chain', 'chain', 'chain', rank_in_chain, employee_code,
-                   full_name, store_code, null, total_points::float8 / 3 * 3, '1'
+                   full_name, store_code, null, total_points::float8 / 3 * 3, '1.1'
             from attestation.scorecards where rank_in_chain <= 3 and not has_critical_failure
             union all
             select period_type, period_label, 'best_service_store', 'store', store_code, 1, employee_code,
-                   full_name, store_code, null, total_points::float8, '1'
+                   full_name, store_code, null, total_points::float8, '1.1'
             from attestation.scorecards where rank_in_store = 1
             """
         )

@@ -4,6 +4,7 @@ change, the latest views, the BI role, and revision_pending when late data arriv
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import psycopg
 import pytest
@@ -32,7 +33,7 @@ def test_first_publication_freezes_every_row_and_keeps_unknown_columns(built):
         pub = publish(conn, Q1, run_id="scheduled__2025-04-10", dag_id="attestation_quarterly")
         assert (pub.revision, pub.created) == (1, True)
         assert (pub.scorecard_rows, pub.component_rows, pub.award_rows) == (5, 25, 5)
-        assert pub.methodology_version == "1"
+        assert pub.methodology_version == "1.1"
         # Only Q1's rows: the other periods are untouched until their own run.
         assert conn.execute("select count(*) from attestation.revisions").fetchone()[0] == 1
         row = conn.execute(
@@ -46,7 +47,7 @@ def test_first_publication_freezes_every_row_and_keeps_unknown_columns(built):
         revision = conn.execute(
             "select run_id, dag_id, methodology_version, inputs_checksum from attestation.revisions"
         ).fetchone()
-        assert revision == ("scheduled__2025-04-10", "attestation_quarterly", "1", pub.inputs_checksum)
+        assert revision == ("scheduled__2025-04-10", "attestation_quarterly", "1.1", pub.inputs_checksum)
         status = conn.execute("select status, current_revision from attestation.period_status").fetchone()
         assert status == ("published", 1)
 
@@ -316,7 +317,8 @@ def test_late_answers_take_their_visit_date_and_roster_changes_their_validity(bu
         conn.commit()
         assert [(p.period_label, p.late_rows) for p in find_late_data(conn)] == [("2025-Q2", 2)]
 
-        # The employee terminated on 15 February (a changed roster row): both quarters of the employment.
+        # The employee terminated on 15 February (a changed roster row): the new validity ends in Q1, the old
+        # one (open-ended) overlaps Q2 as well, so both quarters may change (methodology 1.1, §7).
         roster = _deliver(conn, "employees")
         conn.execute(
             """
@@ -328,4 +330,160 @@ def test_late_answers_take_their_visit_date_and_roster_changes_their_validity(bu
         )
         conn.commit()
         late = {p.period_label: p.late_deliveries for p in find_late_data(conn)}
-        assert late == {"2025-Q1": (roster,), "2025-Q2": (answers,)}
+        assert late == {"2025-Q1": (roster,), "2025-Q2": (answers, roster)}
+
+
+def test_reattesting_a_quarter_adds_no_revision_to_the_next_and_the_view_compares_when_read(built):
+    """Methodology 1.1, §7: no revision holds a value of another period; comparisons are computed when read."""
+    with built.connect() as conn:
+        publish(conn, Q1, run_id="run-1")
+        q2 = publish(conn, Q2, run_id="run-1")
+        change = conn.execute(
+            "select previous_period_label, previous_total_points, total_points_change, previous_revision "
+            "from attestation.latest_scorecards where period_label = '2025-Q2' and employee_code = 'E002'"
+        ).fetchone()
+        assert change[0] == "2025-Q1" and float(change[1]) == 70.3 and float(change[2]) == 3.0 and change[3] == 1
+
+        # Late data changes Q1 only: Q1 gets revision 2, Q2's checksum is untouched.
+        conn.execute(
+            "update attestation.scorecards set total_points = 75.8, grade = 'B' "
+            "where period_label = '2025-Q1' and employee_code = 'E002'"
+        )
+        conn.commit()
+        assert publish(conn, Q1, run_id="run-2").revision == 2
+        again = publish(conn, Q2, run_id="run-2")
+        assert (again.created, again.revision, again.inputs_checksum) == (False, 1, q2.inputs_checksum)
+        assert conn.execute("select count(*) from attestation.revisions where period_label = '2025-Q2'").fetchone() == (
+            1,
+        )
+        # The Q2 view shows the change against Q1's latest revision (2), not the one frozen at Q2's publication.
+        change = conn.execute(
+            "select previous_total_points, total_points_change, previous_revision from attestation.latest_scorecards "
+            "where period_label = '2025-Q2' and employee_code = 'E002'"
+        ).fetchone()
+        assert (float(change[0]), float(change[1]), change[2]) == (75.8, -2.5, 2)
+        # The year shows its quarters' latest totals as the trend.
+        publish(conn, Y, run_id="run-2")
+        trend = conn.execute(
+            "select quarter_trend from attestation.latest_scorecards where period_label = '2025' "
+            "and employee_code = 'E002'"
+        ).fetchone()[0]
+        assert trend == "2025-Q1: 75.8 B, 2025-Q2: 73.3 B"
+        # What a revision froze is only the period's own values.
+        frozen = conn.execute(
+            "select count(*) from attestation.published_scorecards where previous_total_points is not null "
+            "or total_points_change is not null or previous_grade is not null or quarter_trend is not null"
+        ).fetchone()[0]
+        assert frozen == 0
+
+
+def test_a_survey_moved_across_quarters_marks_both(built):
+    """§7: a fact whose old or new local date falls in a published period changes it."""
+    with built.connect() as conn:
+        _store(conn, _deliver(conn, "stores", processed_at=datetime(2025, 1, 1, tzinfo=UTC)), tz="Europe/Moscow")
+        first = _deliver(conn, "surveys", processed_at=datetime(2025, 3, 29, tzinfo=UTC))
+        conn.execute(
+            """
+            insert into raw.surveys (response_id, visited_at, submitted_at, store_code, channel, nps,
+                                     _delivery_id, _row_number, _arrived_at)
+            values ('R-MOVED', '2025-03-28T12:00:00+03:00', '2025-03-28T13:00:00+03:00', 'MSK-01', 'web', 9, %s, 1,
+                    '2025-03-29')
+            """,
+            [first],
+        )
+        conn.commit()
+        for period in (Q1, Q2):
+            publish(conn, period, run_id="run-1")
+        assert find_late_data(conn) == []
+
+        corrected = _deliver(conn, "surveys")
+        conn.execute(
+            """
+            insert into raw.surveys (response_id, visited_at, submitted_at, store_code, channel, nps,
+                                     _delivery_id, _row_number, _arrived_at)
+            values ('R-MOVED', '2025-04-02T12:00:00+03:00', '2025-04-02T13:00:00+03:00', 'MSK-01', 'web', 9, %s, 1,
+                    now())
+            """,
+            [corrected],
+        )
+        conn.commit()
+        late = {p.period_label: (p.late_deliveries, p.late_rows) for p in mark_revision_pending(conn)}
+        assert late == {"2025-Q1": ((corrected,), 1), "2025-Q2": ((corrected,), 1)}
+        statuses = dict(conn.execute("select period_label, status from attestation.period_status").fetchall())
+        assert statuses == {"2025-Q1": "revision_pending", "2025-Q2": "revision_pending"}
+
+
+def test_a_termination_moved_from_june_to_march_marks_both_quarters(built):
+    """§7: a new version of an employee whose old or new validity overlaps a published period changes it."""
+    with built.connect() as conn:
+        roster = _deliver(conn, "employees", processed_at=datetime(2025, 3, 1, tzinfo=UTC))
+        conn.execute(
+            """
+            insert into raw.employees (employee_code, full_name, badge_name, hired_on, terminated_on,
+                                       is_customer_facing, _delivery_id, _row_number, _arrived_at)
+            values ('E001', 'Анна Смирнова', 'Анна', '2025-02-01', '2025-06-20', true, %s, 1, '2025-03-01')
+            """,
+            [roster],
+        )
+        conn.commit()
+        for period in (Q1, Q2, Y):
+            publish(conn, period, run_id="run-1")
+
+        moved = _deliver(conn, "employees")
+        conn.execute(
+            """
+            insert into raw.employees (employee_code, full_name, badge_name, hired_on, terminated_on,
+                                       is_customer_facing, _delivery_id, _row_number, _arrived_at)
+            values ('E001', 'Анна Смирнова', 'Анна', '2025-02-01', '2025-03-20', true, %s, 1, now())
+            """,
+            [moved],
+        )
+        conn.commit()
+        late = {p.period_label: p.late_deliveries for p in mark_revision_pending(conn)}
+        # Q2 only through the old validity (February ... 20 June): the new one ends in March.
+        assert late == {"2025-Q1": (moved,), "2025-Q2": (moved,), "2025": (moved,)}
+
+
+def test_migration_to_1_1_leaves_published_revisions_unchanged(databases, monkeypatch):
+    """Revisions published before methodology 1.1 keep every frozen value, the cross-period ones included."""
+    from service_quality.warehouse import bootstrap as B
+
+    dsn = databases.create("sqw_att_migration")
+    every = B.migrations()
+    before_1_1 = [m for m in every if m.version < 51]
+    # The warehouse as it was before 1.1: every migration up to 0050, then a revision 1 with frozen comparisons.
+    with monkeypatch.context() as patched:
+        patched.setattr(B, "migrations", lambda: before_1_1)
+        B.bootstrap(dsn)
+    with dsn.connect() as conn:
+        conn.execute(
+            """
+            insert into attestation.revisions (period_type, period_label, revision, run_id, inputs_as_of,
+                methodology_version, inputs_checksum, scorecard_rows, component_rows, award_rows)
+            values ('quarter', '2025-Q2', 1, 'run-1', now(), '1', 'abc', 1, 0, 0)
+            """
+        )
+        conn.execute(
+            """
+            insert into attestation.published_scorecards (period_type, period_label, revision, employee_code,
+                full_name, status, total_points, grade, previous_total_points, total_points_change,
+                previous_period_label, previous_grade, methodology_version)
+            values ('quarter', '2025-Q2', 1, 'E001', 'Анна Смирнова', 'attested', 82.5, 'B', 80.0, 2.5,
+                    '2025-Q1', 'B', '1')
+            """
+        )
+        conn.commit()
+        checksum = "select md5(string_agg(to_jsonb(p)::text, '' order by employee_code)) from attestation.published_scorecards p"
+        before = conn.execute(checksum).fetchone()[0]
+
+    applied = B.bootstrap(dsn)
+    assert [m.version for m in applied] == [m.version for m in every if m.version >= 51]
+    with dsn.connect() as conn:
+        assert conn.execute(checksum).fetchone()[0] == before
+        # The frozen values stay readable in the table; the view computes the comparison when read.
+        assert conn.execute(
+            "select previous_total_points, previous_grade from attestation.published_scorecards"
+        ).fetchone() == (Decimal("80.0"), "B")
+        assert conn.execute(
+            "select previous_total_points, total_points_change from attestation.latest_scorecards"
+        ).fetchone() == (None, None)

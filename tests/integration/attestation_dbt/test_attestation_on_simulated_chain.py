@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import math
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 import pytest
 
@@ -49,14 +49,19 @@ def test_every_customer_facing_employee_has_one_scorecard_per_period(attested_ch
     assert len(in_quarter) >= 30, f"the simulated chain should give a real population, got {len(in_quarter)}"
 
 
-def test_totals_are_the_rounded_sum_of_weighted_points(attested_chain: AttestedChain) -> None:
+def test_totals_are_the_exact_weighted_mean_rounded_once(attested_chain: AttestedChain) -> None:
+    """Methodology 1.1, §5: sum(base x points) / sum(base) in exact decimal arithmetic, one rounding."""
     sums: dict[tuple[str, str], Decimal] = {}
     weights: dict[tuple[str, str], Decimal] = {}
+    based: dict[tuple[str, str], Decimal] = {}
+    bases: dict[tuple[str, str], Decimal] = {}
     for r in attested_chain.rows("select * from attestation.components"):
         key = (r["period_label"], r["employee_code"])
         sums[key] = sums.get(key, Decimal(0)) + r["weighted_points"]
         weights[key] = weights.get(key, Decimal(0)) + r["effective_weight"]
         if r["status"] == "included":
+            based[key] = based.get(key, Decimal(0)) + r["base_weight"] * r["points"]
+            bases[key] = bases.get(key, Decimal(0)) + r["base_weight"]
             assert r["weighted_points"] == pytest.approx(r["effective_weight"] * r["points"], abs=Decimal("1e-12"))
         else:
             assert r["weighted_points"] == 0 and r["effective_weight"] == 0
@@ -66,8 +71,12 @@ def test_totals_are_the_rounded_sum_of_weighted_points(attested_chain: AttestedC
         key = (card["period_label"], card["employee_code"])
         if card["status"] == "attested":
             attested += 1
-            expected = sums[key].quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+            with localcontext() as exact:
+                exact.prec = 60
+                total = based[key] / bases[key]
+            expected = total.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
             assert card["total_points"] == expected, f"{key}: total {card['total_points']} != {expected}"
+            assert sums[key] == pytest.approx(total, abs=Decimal("1e-9"))
             assert weights[key] == pytest.approx(Decimal(1), abs=Decimal("1e-12"))
         else:
             assert card["total_points"] is None and card["grade"] is None
@@ -76,7 +85,7 @@ def test_totals_are_the_rounded_sum_of_weighted_points(attested_chain: AttestedC
 
 def _bands() -> list[dict]:
     with (DBT_PROJECT_DIR / "seeds" / "grade_bands.csv").open(encoding="utf-8", newline="") as f:
-        rows = [r for r in csv.DictReader(f) if r["methodology_version"] == "1"]
+        rows = [r for r in csv.DictReader(f) if r["methodology_version"] == "1.1"]
     return sorted(rows, key=lambda r: Decimal(r["min_total_points"]), reverse=True)
 
 

@@ -3,11 +3,15 @@
 -- One row per (period, customer-facing employee with at least one assigned day in the period).
 -- Attested when at least two components are included and at least one of them is individual
 -- (not team_result); otherwise not attested, reason `insufficient_data` (or `short_tenure` below the
--- assigned-days minimum, when no component is computed). Total = sum of weighted points, rounded to
--- one decimal half away from zero (numeric round); the grade comes from the rounded total through
+-- assigned-days minimum, when no component is computed). Total = sum(base weight x points) / sum(base
+-- weight) over the included components in exact decimal arithmetic (effective weights are never divided
+-- out first: 0.25 / 0.75 would already be rounded), then rounded once to one decimal half away from zero
+-- (numeric round); the grade comes from the rounded total through
 -- `grade_bands`, capped at the cap band (B) when the employee has a validated visit with a critical
 -- failure in the period. Ranks (store / region / chain, by primary store) are competition ranks of
--- the total among attested employees: equal totals share a rank.
+-- the total among attested employees: equal totals share a rank. Nothing here comes from another
+-- period (methodology 1.1, §7): the previous period's total, the change and the year's quarter trend
+-- are computed when read, in attestation.latest_scorecards.
 
 with
 
@@ -20,12 +24,6 @@ eligibility as (
 components as (
 
     select * from {{ ref('components') }}
-
-),
-
-periods as (
-
-    select * from {{ ref('int_attestation_periods') }}
 
 ),
 
@@ -89,7 +87,10 @@ component_summary as (
         employee_code,
         count(*) filter (where status = 'included') as included_components,
         count(*) filter (where status = 'included' and is_individual) as included_individual_components,
-        trim_scale(sum(weighted_points)) as weighted_points_sum,
+        trim_scale(
+            sum(base_weight * points) filter (where status = 'included')
+            / nullif(sum(base_weight) filter (where status = 'included'), 0)
+        ) as weighted_points_sum,
         sum(n_observations) filter (
             where component in ('service_audit', 'customer_feedback', 'product_knowledge')
         ) as individual_observations,
@@ -242,88 +243,42 @@ ranked as (
 
 ),
 
-with_previous as (
-
-    select
-        ranked.*,
-        periods.previous_period_label,
-        previous.total_points as previous_total_points,
-        previous.grade as previous_grade,
-        ranked.total_points - previous.total_points as total_points_change
-    from ranked
-    inner join periods
-        on
-            ranked.period_type = periods.period_type
-            and ranked.period_label = periods.period_label
-    left join ranked as previous
-        on
-            ranked.period_type = previous.period_type
-            and periods.previous_period_label = previous.period_label
-            and ranked.employee_code = previous.employee_code
-
-),
-
-quarter_trend as (
-
-    select
-        periods.year_label,
-        ranked.employee_code,
-        string_agg(
-            ranked.period_label || ': '
-            || coalesce(ranked.total_points::text || ' ' || ranked.grade, 'not attested'),
-            ', ' order by ranked.period_label
-        ) as quarter_trend
-    from ranked
-    inner join periods
-        on
-            ranked.period_type = periods.period_type
-            and ranked.period_label = periods.period_label
-    where ranked.period_type = 'quarter'
-    group by periods.year_label, ranked.employee_code
-
-),
-
 explained as (
 
     select
-        with_previous.*,
-        case when with_previous.period_type = 'year' then quarter_trend.quarter_trend end as quarter_trend,
+        ranked.*,
         case
-            when with_previous.not_attested_reason = 'short_tenure'
+            when ranked.not_attested_reason = 'short_tenure'
                 then
-                    'Not attested: ' || with_previous.assigned_days || ' assigned days in '
-                    || with_previous.period_label || ', fewer than the minimum of '
-                    || {{ attestation_fmt('with_previous.min_assigned_days', 0) }} || '.'
+                    'Not attested: ' || ranked.assigned_days || ' assigned days in '
+                    || ranked.period_label || ', fewer than the minimum of '
+                    || {{ attestation_fmt('ranked.min_assigned_days', 0) }} || '.'
             else
-                coalesce(with_previous.component_lines || E'\n', '')
+                coalesce(ranked.component_lines || E'\n', '')
                 || case
-                    when with_previous.status = 'attested'
+                    when ranked.status = 'attested'
                         then
-                            'Total: ' || with_previous.weighted_points_text
-                            || ' = ' || {{ attestation_fmt('with_previous.weighted_points_sum', 2) }}
-                            || ' → ' || with_previous.total_points::text
-                            || ' → grade ' || with_previous.uncapped_grade
+                            'Total: ' || ranked.weighted_points_text
+                            || ' = ' || {{ attestation_fmt('ranked.weighted_points_sum', 2) }}
+                            || ' → ' || ranked.total_points::text
+                            || ' → grade ' || ranked.uncapped_grade
                             || case
-                                when with_previous.is_grade_capped
+                                when ranked.is_grade_capped
                                     then
                                         E'\nCritical failure in a validated visit: grade capped at '
-                                        || with_previous.grade || ', not eligible for awards.'
-                                when with_previous.has_critical_failure
+                                        || ranked.grade || ', not eligible for awards.'
+                                when ranked.has_critical_failure
                                     then E'\nCritical failure in a validated visit: not eligible for awards.'
                                 else ''
                             end
                     else
-                        'Not attested: ' || with_previous.included_components
+                        'Not attested: ' || ranked.included_components
                         || ' component(s) included, of them '
-                        || with_previous.included_individual_components
+                        || ranked.included_individual_components
                         || ' individual; at least 2, one of them individual, are needed.'
                 end
         end as explanation
-    from with_previous
-    left join quarter_trend
-        on
-            with_previous.period_label = quarter_trend.year_label
-            and with_previous.employee_code = quarter_trend.employee_code
+    from ranked
 
 ),
 
@@ -360,11 +315,6 @@ final as (
         explained.individual_observations,
         explained.service_audit_points,
         explained.team_result_points,
-        explained.previous_period_label,
-        explained.previous_total_points,
-        explained.total_points_change,
-        explained.previous_grade,
-        explained.quarter_trend,
         explained.explanation,
         {{ attestation_methodology_version() }} as methodology_version
     from explained
