@@ -1,48 +1,24 @@
-{{ config(materialized='table', schema='attestation') }}
-
--- One row per (period, customer-facing employee with at least one assigned day in the period).
--- Attested when at least two components are included and at least one of them is individual
--- (not team_result); otherwise not attested, reason `insufficient_data` (or `short_tenure` below the
--- assigned-days minimum, when no component is computed). Total = sum of weighted points, rounded to
--- one decimal half away from zero (numeric round); the grade comes from the rounded total through
--- `grade_bands`, capped at the cap band (B) when the employee has a validated visit with a critical
--- failure in the period. Ranks (store / region / chain, by primary store) are competition ranks of
--- the total among attested employees: equal totals share a rank.
-
-with
-
-eligibility as (
-
+with eligibility as (
     select * from {{ ref('int_attestation_eligibility') }}
-
 ),
 
 components as (
-
     select * from {{ ref('components') }}
-
 ),
 
 periods as (
-
     select * from {{ ref('int_attestation_periods') }}
-
 ),
 
 visits as (
-
     select * from {{ ref('int_audit_visits_scored') }}
-
 ),
 
 grade_bands as (
-
     select * from {{ ref('grade_bands') }}
-
 ),
 
 current_bands as (
-
     select
         grade,
         grade_label,
@@ -51,21 +27,17 @@ current_bands as (
         is_critical_failure_cap
     from grade_bands
     where methodology_version::text = {{ attestation_methodology_version() }}
-
 ),
 
 cap_band as (
-
     select
         grade as cap_grade,
         sort_order as cap_sort_order
     from current_bands
     where is_critical_failure_cap
-
 ),
 
 critical_failures as (
-
     select
         eligibility.period_type,
         eligibility.period_label,
@@ -78,11 +50,9 @@ critical_failures as (
             and visits.visit_date between eligibility.period_start and eligibility.period_end
     where visits.is_validated and visits.has_critical_failure
     group by eligibility.period_type, eligibility.period_label, eligibility.employee_code
-
 ),
 
 component_summary as (
-
     select
         period_type,
         period_label,
@@ -102,11 +72,9 @@ component_summary as (
         ) as weighted_points_text
     from components
     group by period_type, period_label, employee_code
-
 ),
 
 statused as (
-
     select
         eligibility.period_type,
         eligibility.period_label,
@@ -148,11 +116,9 @@ statused as (
             eligibility.period_type = critical_failures.period_type
             and eligibility.period_label = critical_failures.period_label
             and eligibility.employee_code = critical_failures.employee_code
-
 ),
 
 totalled as (
-
     select
         *,
         case when not_attested_reason is null then 'attested' else 'not_attested' end as status,
@@ -160,11 +126,9 @@ totalled as (
             when not_attested_reason is null then round(weighted_points_sum::numeric, 1)
         end as total_points
     from statused
-
 ),
 
 graded as (
-
     select
         totalled.*,
         band.grade as uncapped_grade,
@@ -179,11 +143,9 @@ graded as (
         order by current_bands.min_total_points desc
         limit 1
     ) as band on true
-
 ),
 
 capped as (
-
     select
         graded.*,
         case
@@ -199,11 +161,9 @@ capped as (
         ) as is_grade_capped
     from graded
     left join cap_band on true
-
 ),
 
 attested_ranks as (
-
     select
         period_type,
         period_label,
@@ -220,11 +180,9 @@ attested_ranks as (
         count(*) over (partition by period_type, period_label, store_code) as attested_in_store
     from capped
     where status = 'attested'
-
 ),
 
 ranked as (
-
     select
         capped.*,
         attested_ranks.rank_in_store,
@@ -239,11 +197,9 @@ ranked as (
             capped.period_type = attested_ranks.period_type
             and capped.period_label = attested_ranks.period_label
             and capped.employee_code = attested_ranks.employee_code
-
 ),
 
 with_previous as (
-
     select
         ranked.*,
         periods.previous_period_label,
@@ -260,11 +216,9 @@ with_previous as (
             ranked.period_type = previous.period_type
             and periods.previous_period_label = previous.period_label
             and ranked.employee_code = previous.employee_code
-
 ),
 
 quarter_trend as (
-
     select
         periods.year_label,
         ranked.employee_code,
@@ -280,11 +234,9 @@ quarter_trend as (
             and ranked.period_label = periods.period_label
     where ranked.period_type = 'quarter'
     group by periods.year_label, ranked.employee_code
-
 ),
 
 explained as (
-
     select
         with_previous.*,
         case when with_previous.period_type = 'year' then quarter_trend.quarter_trend end as quarter_trend,
@@ -324,11 +276,9 @@ explained as (
         on
             with_previous.period_label = quarter_trend.year_label
             and with_previous.employee_code = quarter_trend.employee_code
-
 ),
 
 final as (
-
     select
         explained.period_type,
         explained.period_label,
@@ -370,7 +320,6 @@ final as (
     from explained
     left join current_bands
         on explained.grade = current_bands.grade
-
 )
 
 select * from final
