@@ -8,7 +8,11 @@
     still replaces its stale rows.
 #}
 {% macro sales_days(by_seller=false) -%}
-with affected as (
+with sales as (
+    select * from {{ ref('stg_sales') }}
+),
+
+affected as (
     {{ store_days_to_build('stg_sales', 'sold_at', ['_replaced_store_code', '_replaced_sold_at']) }}
 ),
 
@@ -25,7 +29,7 @@ lines as (
         sales.line_amount,
         sales._staged_at
     from affected
-    inner join {{ ref('stg_sales') }} as sales
+    inner join sales
         on
             affected.store_code = sales.store_code
             and affected.day_start_at <= sales.sold_at

@@ -12,34 +12,23 @@
 -#}
 {% macro attestation_shrunk_visit_mean(component, scenario, value_column, store_visits, store_mean) -%}
 
-with
-
-attestable as (
-
+with attestable as (
     {{ attestation_attestable() }}
-
 ),
 
 visits as (
-
     select * from {{ ref('int_audit_visits_scored') }}
-
 ),
 
 store_results as (
-
     select * from {{ ref('int_attestation_store_results') }}
-
 ),
 
 parameters as (
-
     select * from {{ ref('int_attestation_parameters') }}
-
 ),
 
 scored_visits as (
-
     select
         employee_code,
         visit_date,
@@ -50,11 +39,9 @@ scored_visits as (
         and scenario = '{{ scenario }}'
         and {{ value_column }} is not null
         and employee_code is not null
-
 ),
 
 observed as (
-
     select
         attestable.period_type,
         attestable.period_label,
@@ -72,11 +59,9 @@ observed as (
         attestable.period_label,
         attestable.employee_code,
         attestable.primary_store_code
-
 ),
 
 with_prior as (
-
     select
         observed.*,
         parameters.{{ component }}_prior_strength as prior_strength,
@@ -94,20 +79,16 @@ with_prior as (
             and observed.primary_store_code = store_results.store_code
     left join parameters
         on observed.period_type = parameters.period_type
-
 ),
 
 shrunk as (
-
     select
         *,
         {{ attestation_shrunk('n_observations', 'raw_value', 'prior_value', 'prior_strength') }} as shrunk_value
     from with_prior
-
 ),
 
 final as (
-
     select
         period_type,
         period_label,
@@ -133,7 +114,6 @@ final as (
         end as observation_text,
         'visits'::text as observation_unit
     from shrunk
-
 )
 
 select * from final

@@ -1,11 +1,3 @@
-{#
-    Each answer of each visit scored against the checklist of the visit's checklist_version
-    (ATTESTATION_METHOD.md 1): yes_no earns `points` for yes and 0 for no; scale_0_5 earns
-    points x answer / 5; `na` is left out (0 of 0). An answer that does not fit its question's type
-    (a number for a yes/no question, yes/no for a scale) cannot be scored and is left out like `na`;
-    an answer to a question not in the visit's checklist is ignored.
-    A critical failure is an is_critical question answered `no`.
-#}
 -- Analyzed once built: without statistics the marts that join it with the visits in the same run
 -- are planned as nested loops over every answer and visit.
 {{ config(post_hook='analyze {{ this }}') }}

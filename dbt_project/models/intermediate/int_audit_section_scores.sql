@@ -1,8 +1,3 @@
-{#
-    Section % of each visit (ATTESTATION_METHOD.md 1): 100 x earned / possible over the section's
-    answered questions. A section whose questions are all `na` has possible_points = 0 and a null
-    section_pct; it does not enter the visit score.
-#}
 with answers as (
     select * from {{ ref('int_audit_answers_scored') }}
 ),

@@ -1,13 +1,3 @@
-{#
-    One row per mystery-shopping visit (latest version) at a known store, scored and attributed.
-
-    Visit score (ATTESTATION_METHOD.md 1) = sum(section % x section weight) / sum(section weight) over
-    the sections with at least one answered question; null when nothing was answered (such a visit
-    does not count). product_knowledge_pct is the section % of section `product_knowledge`.
-    Attribution (ATTESTATION_METHOD.md 2): employee_code when given; otherwise the one employee
-    assigned to the store on the visit's local date whose badge name equals the reported one
-    (trimmed, case-folded, Cyrillic included); no match or several matches: nobody.
-#}
 -- Analyzed once built, like int_audit_answers_scored: the marts after it join the two.
 {{
     config(

@@ -1,51 +1,65 @@
-{#
-    The span of local dates the warehouse describes: from the first of January of the earliest
-    fact or assignment to the last day of the quarter of the latest fact. The end is a quarter end
-    so that ongoing assignments count every day of a closed quarter, and it comes from the data, not
-    from the clock, so a rebuild gives the same rows. An attestation build (dbt var `attestation_as_of`)
-    extends the end to the last quarter closed before that date: a closed period in which staff were
-    assigned is attested even when no source delivered anything for it (ATTESTATION_METHOD.md §3).
-#}
-{{ config(materialized='table') }}
+with sales as (
+    select * from {{ ref('stg_sales') }}
+),
 
-with sales_span as (
+traffic as (
+    select * from {{ ref('stg_traffic') }}
+),
+
+shifts as (
+    select * from {{ ref('stg_shifts') }}
+),
+
+surveys as (
+    select * from {{ ref('stg_surveys') }}
+),
+
+audit_visits as (
+    select * from {{ ref('stg_audit_visits') }}
+),
+
+assignments as (
+    select * from {{ ref('stg_assignments') }}
+),
+
+sales_span as (
     select
         min(sold_at)::date - 1 as first_date,
         max(sold_at)::date + 1 as last_date
-    from {{ ref('stg_sales') }}
+    from sales
 ),
 
 traffic_span as (
     select
         min(hour_start)::date - 1 as first_date,
         max(hour_start)::date + 1 as last_date
-    from {{ ref('stg_traffic') }}
+    from traffic
 ),
 
 shift_span as (
     select
         min(work_date) as first_date,
         max(work_date) as last_date
-    from {{ ref('stg_shifts') }}
+    from shifts
 ),
 
 survey_span as (
     select
         min(response_date) as first_date,
         max(response_date) as last_date
-    from {{ ref('stg_surveys') }}
+    from surveys
 ),
 
 visit_span as (
     select
         min(visit_date) as first_date,
         max(visit_date) as last_date
-    from {{ ref('stg_audit_visits') }}
+    from audit_visits
 ),
 
 assignment_span as (
     select min(valid_from) as first_date
-    from {{ ref('stg_assignments') }}
+    from assignments
 ),
 
 combined as (

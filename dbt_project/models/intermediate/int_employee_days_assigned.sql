@@ -1,9 +1,3 @@
-{#
-    One row per assigned day: a local date within the employee's employment (hired_on ..
-    terminated_on) covered by one of their assignments, at a known store. Overlapping assignments
-    (a data-quality finding, see dq_overlapping_assignments) resolve to the one with the later
-    valid_from. Ongoing assignments run to the end of the calendar (int_calendar_bounds).
-#}
 {{
     config(
         indexes=[

@@ -1,7 +1,3 @@
-{#
-    Each employee's primary store and role per calendar month (ATTESTATION_METHOD.md 2): the store
-    of the assignment covering the most assigned days of the month; ties go to the later assignment.
-#}
 with assigned_days as (
     select * from {{ ref('int_employee_days_assigned') }}
 ),

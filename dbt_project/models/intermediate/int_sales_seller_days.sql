@@ -1,10 +1,3 @@
-{#
-    Sales per store, local business date and seller (employee_code; null = seller unknown).
-    Incremental on the touched store-days like int_store_sales_days: the unique key is the
-    store-day, so a rebuilt day replaces all of its sellers at once; a touched day left without
-    any line is kept as one zero row with a null seller so the stale rows are removed.
-    Use int_employee_sales_days, which keeps the known sellers only.
-#}
 {{
     config(
         materialized='incremental',

@@ -1,7 +1,3 @@
-{#
-    Hours worked per employee and work date (latest version), at a known store. work_date is
-    already the store's local date as delivered.
-#}
 with shifts as (
     select * from {{ ref('stg_shifts') }}
 ),

@@ -1,9 +1,3 @@
-{#
-    The additive counts of every service-quality measure per known store and local business date:
-    survey counts, validated visits with their score sums, sales and traffic. Every mart grain
-    (store-day, store-month, region, chain) sums these and only then computes ratios.
-    Days: every day a store is open within the calendar, plus every day with a fact.
-#}
 {{ config(indexes=[{'columns': ['store_code', 'business_date'], 'unique': True}]) }}
 
 with stores as (

@@ -1,10 +1,3 @@
-{#
-    Sales per store and local business date. Incremental on the store-days touched by new or
-    corrected sales lines (macros/sales_days.sql, macros/affected_store_days.sql): a daily run costs
-    in proportion to the new data, not the history. A touched store-day is always rebuilt whole from
-    stg_sales, so corrections and returns land exactly; a day whose lines all moved away is rebuilt
-    as zeros.
-#}
 {{
     config(
         materialized='incremental',

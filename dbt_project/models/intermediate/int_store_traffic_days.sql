@@ -1,8 +1,3 @@
-{#
-    Visitors per store and local business date. Incremental on the store-days touched by new or
-    corrected traffic rows (store_days_to_build in macros/affected_store_days.sql: everything on a
-    full build); a touched day is rebuilt whole.
-#}
 {{
     config(
         materialized='incremental',
@@ -14,7 +9,11 @@
     )
 }}
 
-with affected as (
+with traffic as (
+    select * from {{ ref('stg_traffic') }}
+),
+
+affected as (
     {{ store_days_to_build('stg_traffic', 'hour_start') }}
 ),
 
@@ -26,7 +25,7 @@ hours as (
         traffic.visitors,
         traffic._staged_at
     from affected
-    inner join {{ ref('stg_traffic') }} as traffic
+    inner join traffic
         on
             affected.store_code = traffic.store_code
             and affected.day_start_at <= traffic.hour_start

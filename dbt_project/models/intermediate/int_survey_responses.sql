@@ -1,8 +1,3 @@
-{#
-    Survey responses that count: the latest version of each response whose store is known.
-    response_date is the store's local date of visited_at (when the service happened).
-    Attribution (ATTESTATION_METHOD.md 2): the response belongs to employee_code when given.
-#}
 {{ config(indexes=[{'columns': ['response_id'], 'unique': True}]) }}
 
 with responses as (

@@ -1,9 +1,3 @@
--- The ingestion's delivery log (ops.deliveries): which file, when it arrived, what became of it.
--- Staging models join it for the delivery path (the tie-break of arrival order) and processing time
--- (the incremental watermark).
--- delivery_id and processed_at say how the loads ran, not what was delivered: a replay from the archive
--- (or loads running in parallel) gives other values. They are lineage for staging; a mart shows a
--- delivery by its path and arrival time only, so that it rebuilds byte-identical after a replay.
 with deliveries as (
     select * from {{ source('ops', 'deliveries') }}
 ),

@@ -1,10 +1,3 @@
-{#
-    Latest version of each receipt line (transaction_id, line_no). Incremental, because sales are
-    where the volume lives: a run reads only the deliveries it has not taken in yet (macros/delivery_watermark.sql),
-    compares their versions with the stored ones of the same keys, and keeps the later in arrival
-    order; rows it writes carry _staged_at, which the store-day aggregates use as their watermark. A correction that moves a line to another store or time records where the line
-    was before (_replaced_store_code, _replaced_sold_at), so the store-day aggregates rebuild both days.
-#}
 {{
     config(
         materialized='incremental',

@@ -3,7 +3,6 @@
 -- Analyzed once built: the models after it in the same run are planned with its statistics.
 {{ config(materialized='table', post_hook='analyze {{ this }}') }}
 
--- No PII past this point: the e-mail and phone hashes and the free-text comment stay in raw.
 with latest as (
     {{ latest_version(source('raw', 'surveys'), ['response_id']) }}
 ),

@@ -1,8 +1,3 @@
-{#
-    Latest version of each store-hour of visitor counts. Incremental like stg_sales: a run reads
-    only the deliveries it has not taken in yet and keeps, per key, the later version in arrival
-    order among the new and the stored one.
-#}
 {{
     config(
         materialized='incremental',

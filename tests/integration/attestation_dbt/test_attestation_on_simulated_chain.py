@@ -125,3 +125,28 @@ def _pearson(pairs: list[tuple[float, float]]) -> float:
     sxx = sum((x - mx) ** 2 for x, _ in pairs)
     syy = sum((y - my) ** 2 for _, y in pairs)
     return sxy / math.sqrt(sxx * syy)
+
+
+def test_bi_reader_is_granted_the_marts_not_the_methods_intermediate_steps(attested_chain: AttestedChain) -> None:
+    """The scorecards, components and awards are for BI; the int_attestation_* steps are not, by grant.
+
+    The privilege itself is checked (not a query as bi_reader), so the missing usage on schema
+    `intermediate` cannot hide a grant the intermediate layer should not give.
+    """
+    rows = attested_chain.rows(
+        """
+        select
+            table_schema || '.' || table_name as relation,
+            has_table_privilege('bi_reader', format('%%I.%%I', table_schema, table_name), 'select') as granted
+        from information_schema.tables
+        where
+            (table_schema = 'attestation' and table_name in ('components', 'scorecards', 'awards'))
+            or (table_schema = 'intermediate' and table_name like 'int\\_attestation\\_%%')
+        """
+    )
+    granted = {r["relation"]: r["granted"] for r in rows}
+    marts = {"attestation.components", "attestation.scorecards", "attestation.awards"}
+    steps = set(granted) - marts
+    assert marts <= set(granted) and len(steps) == 9, sorted(granted)
+    assert all(granted[m] for m in marts)
+    assert not [s for s in steps if granted[s]], "the intermediate layer grants nothing to bi_reader"

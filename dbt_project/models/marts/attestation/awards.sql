@@ -1,67 +1,36 @@
-{{ config(materialized='table', schema='attestation') }}
-
--- The period's awards, one row per (period, award, scope, scope_code, rank):
--- * best_service_store: per store, the highest total among its attested employees with an
---   award-eligible grade (A or B in `grade_bands`, after the critical-failure cap) and no critical
---   failure, when the store has at least `award_store_min_attested` attested employees;
--- * best_service_region / best_service_chain: the top `award_top_n` by the same rule;
---   ties: more individual observations (visits + responses), then higher service_audit points,
---   then employee_code ascending;
--- * best_store_region: per region, the store with the highest team_result points among stores with
---   at least the team_result visit minimum (ties: more visits, then store_code);
--- * best_brand_representation: per brand, the store with the highest mean product-knowledge % over
---   at least `award_brand_min_visits` validated visits of that brand (ties: more visits, then store_code).
-
-with
-
-scorecards as (
-
+with scorecards as (
     select * from {{ ref('scorecards') }}
-
 ),
 
 store_results as (
-
     select * from {{ ref('int_attestation_store_results') }}
-
 ),
 
 visits as (
-
     select * from {{ ref('int_audit_visits_scored') }}
-
 ),
 
 periods as (
-
     select * from {{ ref('int_attestation_periods') }}
-
 ),
 
 parameters as (
-
     select * from {{ ref('int_attestation_parameters') }}
-
 ),
 
 grade_bands as (
-
     select * from {{ ref('grade_bands') }}
-
 ),
 
 award_grades as (
-
     select grade
     from grade_bands
     where
         methodology_version::text = {{ attestation_methodology_version() }}
         and is_award_eligible
-
 ),
 
 store_counts as (
-
     select
         period_type,
         period_label,
@@ -69,11 +38,9 @@ store_counts as (
         count(*) filter (where status = 'attested') as store_attested
     from scorecards
     group by period_type, period_label, store_code
-
 ),
 
 candidates as (
-
     select
         scorecards.*,
         store_counts.store_attested,
@@ -91,11 +58,9 @@ candidates as (
         scorecards.status = 'attested'
         and scorecards.grade in (select award_grades.grade from award_grades)
         and not scorecards.has_critical_failure
-
 ),
 
 service_ranked as (
-
     select
         *,
         row_number() over (
@@ -123,11 +88,9 @@ service_ranked as (
                 employee_code asc
         ) as chain_rank
     from candidates
-
 ),
 
 best_service as (
-
     select
         period_type,
         period_label,
@@ -179,11 +142,9 @@ best_service as (
         individual_observations as n_observations
     from service_ranked
     where chain_rank <= award_top_n
-
 ),
 
 store_candidates as (
-
     select
         *,
         row_number() over (
@@ -192,11 +153,9 @@ store_candidates as (
         ) as region_rank
     from store_results
     where meets_visit_minimum and team_result_points is not null
-
 ),
 
 best_store as (
-
     select
         period_type,
         period_label,
@@ -212,11 +171,9 @@ best_store as (
         (service_visits + responses)::numeric as n_observations
     from store_candidates
     where region_rank = 1
-
 ),
 
 brand_visits as (
-
     select
         periods.period_type,
         periods.period_label,
@@ -233,11 +190,9 @@ brand_visits as (
         and visits.product_knowledge_pct is not null
         and visits.brand is not null
     group by periods.period_type, periods.period_label, visits.brand, visits.store_code
-
 ),
 
 brand_ranked as (
-
     select
         brand_visits.*,
         row_number() over (
@@ -251,11 +206,9 @@ brand_ranked as (
     inner join parameters
         on brand_visits.period_type = parameters.period_type
     where brand_visits.brand_visits >= parameters.award_brand_min_visits
-
 ),
 
 best_brand as (
-
     select
         period_type,
         period_label,
@@ -271,21 +224,17 @@ best_brand as (
         brand_visits::numeric as n_observations
     from brand_ranked
     where brand_rank = 1
-
 ),
 
 unioned as (
-
     select * from best_service
     union all
     select * from best_store
     union all
     select * from best_brand
-
 ),
 
 final as (
-
     select
         period_type,
         period_label,
@@ -301,7 +250,6 @@ final as (
         n_observations,
         {{ attestation_methodology_version() }} as methodology_version
     from unioned
-
 )
 
 select * from final

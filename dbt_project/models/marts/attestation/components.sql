@@ -1,59 +1,32 @@
-{{ config(materialized='table', schema='attestation') }}
-
--- The long-format explanation of every scorecard: one row per (period, attestable employee,
--- component). Status: `not_applicable` when the role's base weight is 0, else `included` when the
--- component meets its minimum, else `insufficient_data`. Effective weight = base weight / sum of
--- the base weights of the included components; weighted points = effective weight x points.
--- Components left out have effective weight 0 and weighted points 0; points are kept at full
--- precision (only the scorecard total is rounded). Employees short of the tenure minimum have
--- no component rows.
-
-with
-
-attestable as (
-
+with attestable as (
     {{ attestation_attestable() }}
-
 ),
 
 weights as (
-
     select * from {{ ref('attestation_weights') }}
-
 ),
 
 service_audit as (
-
     select * from {{ ref('int_attestation_service_audit') }}
-
 ),
 
 customer_feedback as (
-
     select * from {{ ref('int_attestation_customer_feedback') }}
-
 ),
 
 product_knowledge as (
-
     select * from {{ ref('int_attestation_product_knowledge') }}
-
 ),
 
 sales_productivity as (
-
     select * from {{ ref('int_attestation_sales_productivity') }}
-
 ),
 
 team_result as (
-
     select * from {{ ref('int_attestation_team_result') }}
-
 ),
 
 component_catalog as (
-
     select *
     from (
         values
@@ -63,22 +36,18 @@ component_catalog as (
         ('sales_productivity', 'Sales productivity', 4, true),
         ('team_result', 'Team result', 5, false)
     ) as catalog_rows (component, component_label, component_order, is_individual)
-
 ),
 
 current_weights as (
-
     select
         role,
         component,
         base_weight::numeric as base_weight
     from weights
     where methodology_version::text = {{ attestation_methodology_version() }}
-
 ),
 
 observations as (
-
     {% for component in ['service_audit', 'customer_feedback', 'product_knowledge',
                          'sales_productivity', 'team_result'] %}
         select
@@ -100,11 +69,9 @@ observations as (
         from {{ component }}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
-
 ),
 
 statused as (
-
     select
         attestable.period_type,
         attestable.period_label,
@@ -143,11 +110,9 @@ statused as (
             and attestable.period_label = observations.period_label
             and attestable.employee_code = observations.employee_code
             and component_catalog.component = observations.component
-
 ),
 
 weighted as (
-
     select
         *,
         case when status = 'included' then computed_points end as points,
@@ -161,11 +126,9 @@ weighted as (
             else 0
         end as effective_weight
     from statused
-
 ),
 
 final as (
-
     select
         period_type,
         period_label,
@@ -211,7 +174,6 @@ final as (
         end as explanation_line,
         {{ attestation_methodology_version() }} as methodology_version
     from weighted
-
 )
 
 select * from final

@@ -1,46 +1,20 @@
-{{ config(materialized='table', schema='attestation') }}
-
--- One row per (period, customer-facing employee with at least one assigned day in the period).
--- Attested when at least two components are included and at least one of them is individual
--- (not team_result); otherwise not attested, reason `insufficient_data` (or `short_tenure` below the
--- assigned-days minimum, when no component is computed). Total = sum(base weight x points) / sum(base
--- weight) over the included components in exact decimal arithmetic (effective weights are never divided
--- out first: 0.25 / 0.75 would already be rounded), then rounded once to one decimal half away from zero
--- (numeric round); the grade comes from the rounded total through
--- `grade_bands`, capped at the cap band (B) when the employee has a validated visit with a critical
--- failure in the period. Ranks (store / region / chain, by primary store) are competition ranks of
--- the total among attested employees: equal totals share a rank. Nothing here comes from another
--- period (methodology 1.1, §7): the previous period's total, the change and the year's quarter trend
--- are computed when read, in attestation.latest_scorecards.
-
-with
-
-eligibility as (
-
+with eligibility as (
     select * from {{ ref('int_attestation_eligibility') }}
-
 ),
 
 components as (
-
     select * from {{ ref('components') }}
-
 ),
 
 visits as (
-
     select * from {{ ref('int_audit_visits_scored') }}
-
 ),
 
 grade_bands as (
-
     select * from {{ ref('grade_bands') }}
-
 ),
 
 current_bands as (
-
     select
         grade,
         grade_label,
@@ -49,21 +23,17 @@ current_bands as (
         is_critical_failure_cap
     from grade_bands
     where methodology_version::text = {{ attestation_methodology_version() }}
-
 ),
 
 cap_band as (
-
     select
         grade as cap_grade,
         sort_order as cap_sort_order
     from current_bands
     where is_critical_failure_cap
-
 ),
 
 critical_failures as (
-
     select
         eligibility.period_type,
         eligibility.period_label,
@@ -76,17 +46,17 @@ critical_failures as (
             and visits.visit_date between eligibility.period_start and eligibility.period_end
     where visits.is_validated and visits.has_critical_failure
     group by eligibility.period_type, eligibility.period_label, eligibility.employee_code
-
 ),
 
 component_summary as (
-
     select
         period_type,
         period_label,
         employee_code,
         count(*) filter (where status = 'included') as included_components,
         count(*) filter (where status = 'included' and is_individual) as included_individual_components,
+        -- The exact total: sum(base x points) / sum(base), never the sum of effective weight x points
+        -- (0.25 / 0.75 is already rounded, and 84.95 could come out as 84.9499...).
         trim_scale(
             sum(base_weight * points) filter (where status = 'included')
             / nullif(sum(base_weight) filter (where status = 'included'), 0)
@@ -103,11 +73,9 @@ component_summary as (
         ) as weighted_points_text
     from components
     group by period_type, period_label, employee_code
-
 ),
 
 statused as (
-
     select
         eligibility.period_type,
         eligibility.period_label,
@@ -149,11 +117,9 @@ statused as (
             eligibility.period_type = critical_failures.period_type
             and eligibility.period_label = critical_failures.period_label
             and eligibility.employee_code = critical_failures.employee_code
-
 ),
 
 totalled as (
-
     select
         *,
         case when not_attested_reason is null then 'attested' else 'not_attested' end as status,
@@ -161,11 +127,9 @@ totalled as (
             when not_attested_reason is null then round(weighted_points_sum::numeric, 1)
         end as total_points
     from statused
-
 ),
 
 graded as (
-
     select
         totalled.*,
         band.grade as uncapped_grade,
@@ -180,11 +144,9 @@ graded as (
         order by current_bands.min_total_points desc
         limit 1
     ) as band on true
-
 ),
 
 capped as (
-
     select
         graded.*,
         case
@@ -200,11 +162,9 @@ capped as (
         ) as is_grade_capped
     from graded
     left join cap_band on true
-
 ),
 
 attested_ranks as (
-
     select
         period_type,
         period_label,
@@ -221,11 +181,9 @@ attested_ranks as (
         count(*) over (partition by period_type, period_label, store_code) as attested_in_store
     from capped
     where status = 'attested'
-
 ),
 
 ranked as (
-
     select
         capped.*,
         attested_ranks.rank_in_store,
@@ -240,11 +198,9 @@ ranked as (
             capped.period_type = attested_ranks.period_type
             and capped.period_label = attested_ranks.period_label
             and capped.employee_code = attested_ranks.employee_code
-
 ),
 
 explained as (
-
     select
         ranked.*,
         case
@@ -279,11 +235,9 @@ explained as (
                 end
         end as explanation
     from ranked
-
 ),
 
 final as (
-
     select
         explained.period_type,
         explained.period_label,
@@ -320,7 +274,6 @@ final as (
     from explained
     left join current_bands
         on explained.grade = current_bands.grade
-
 )
 
 select * from final

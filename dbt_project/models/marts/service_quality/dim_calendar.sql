@@ -1,6 +1,3 @@
--- One row per local date the warehouse describes (int_calendar_bounds), with the periods the marts
--- and the attestation use: month, quarter (label 2025-Q1) and year. Also the time spine of the
--- semantic layer.
 with bounds as (
     select * from {{ ref('int_calendar_bounds') }}
 ),

@@ -1,5 +1,3 @@
--- Assignment history: every (employee, valid_from) assignment in its latest version, with whether
--- its employee and store are known and whether it overlaps another assignment of the same employee.
 with assignments as (
     select * from {{ ref('stg_assignments') }}
 ),

@@ -1,6 +1,3 @@
--- The employee roster: the latest version of every employee ever delivered, with the current
--- assignment (the one with the latest valid_from) for convenience; the history is in
--- dim_employee_assignments.
 with employees as (
     select * from {{ ref('stg_employees') }}
 ),

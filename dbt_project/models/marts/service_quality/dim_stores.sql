@@ -1,5 +1,3 @@
--- The store roster: the latest version of every store ever delivered (a store missing from a newer
--- snapshot keeps its last version).
 with stores as (
     select * from {{ ref('stg_stores') }}
 ),

@@ -1,7 +1,3 @@
--- Per source and delivery status: deliveries, rows read, loaded and quarantined, and the latest
--- arrival, from ops.deliveries; the latest rejection reason shows what to fix.
--- Only what was delivered shows (arrival times and landing paths, which the archive keeps); when and
--- in which order the loads ran (processed_at, delivery_id) does not, so a replay gives the same rows.
 with deliveries as (
     select * from {{ ref('stg_deliveries') }}
 ),

@@ -1,12 +1,7 @@
-{#
-    Store and employee codes used by facts but missing from the rosters (DATA_CONTRACTS.md:
-    referential rules are checked downstream, because the roster may arrive after the facts).
-    Rows with an unknown store_code are left out of every measure until the store is delivered;
-    rows with an unknown employee_code still count for their store. One row per source, kind of
-    code and code, with the rows affected and the first and last time they occurred.
-    The large tables (sales, traffic) are read through their indexes, one code at a time; the small
-    ones are scanned whole, each for both kinds of code.
-#}
+-- The large sources (sales, traffic) are read through their indexes, one code at a time; the small
+-- ones are scanned whole, each for both kinds of code. Each source is read more than once, so it is
+-- referenced in place rather than through an import CTE, which PostgreSQL would materialize
+-- (a CTE read twice is computed once, as a copy without indexes).
 {#- source, kind of code, the time its rows occurred, the roster that lists the code -#}
 {%- set indexed_codes = [
     ('sales', 'store_code', 'sold_at', 'stores'),

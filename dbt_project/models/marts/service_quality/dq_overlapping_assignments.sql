@@ -1,5 +1,3 @@
--- Data-quality finding (DATA_CONTRACTS.md assignments): pairs of assignments of one employee whose
--- date ranges overlap. The assigned days resolve an overlap to the later valid_from.
 with assignments as (
     select * from {{ ref('stg_assignments') }}
 ),

@@ -1,7 +1,3 @@
--- Quarantined rows per source, broken rule and column, from quarantine.*: what was rejected at
--- ingestion and why, with an example value and message and the latest delivery concerned.
--- A delivery is named by its path and arrival time (the archive keeps both), never by its delivery_id
--- or by when it was processed: a replay from the archive must give this mart byte for byte.
 {% set sources = [
     'stores', 'employees', 'assignments', 'shifts', 'sales', 'traffic', 'surveys', 'audit_visits', 'audit_answers',
 ] %}

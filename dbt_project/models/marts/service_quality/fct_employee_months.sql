@@ -1,10 +1,3 @@
-{#
-    Each employee's observations per calendar month (local dates), over every store they worked in
-    (ATTESTATION_METHOD.md 1-2): attributed survey responses with their counts, validated visits
-    attributed to them with the score sum, hours from shifts, and their sales (lines with their
-    employee_code). sales_per_hour is null when no hours were recorded. One row per employee and
-    month with any assigned day or any observation; only employees in the roster.
-#}
 with employees as (
     select * from {{ ref('dim_employees') }}
 ),

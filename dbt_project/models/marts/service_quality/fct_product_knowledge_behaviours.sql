@@ -1,9 +1,3 @@
-{#
-    The share of product-knowledge visits in which each key behaviour (each question of section
-    `product_knowledge`) happened, per brand, store and month. A behaviour happened when a yes/no
-    question is answered `yes` or a 0-5 scale question scores 4 or 5 (the top two, as for CSAT);
-    `na` answers are left out of the denominator. Same visits as fct_product_knowledge_months.
-#}
 with visits as (
     select * from {{ ref('int_audit_visits_scored') }}
 ),

@@ -1,9 +1,3 @@
-{#
-    Product knowledge for manufacturers, per brand, store and month (ATTESTATION_METHOD.md 1):
-    validated product_knowledge visits that count and have a product-knowledge % (a visit whose
-    product-knowledge questions are all `na` has none and is left out), their sum and mean.
-    The share of visits where each key behaviour happened is in fct_product_knowledge_behaviours.
-#}
 with visits as (
     select * from {{ ref('int_audit_visits_scored') }}
 ),

@@ -1,8 +1,3 @@
-{#
-    Service quality per store and local business date: additive counts with their ratios
-    (ATTESTATION_METHOD.md 1). Ratios are null when their denominator is zero; conversion_pct is
-    null when the store counted no visitors that day.
-#}
 with store_days as (
     select * from {{ ref('int_store_day_counts') }}
 ),

@@ -1,7 +1,3 @@
-{#
-    Service quality per store and calendar month (local dates): the store-day counts summed, then
-    the ratios computed from the sums (never an average of daily ratios).
-#}
 with store_days as (
     select * from {{ ref('int_store_day_counts') }}
 ),

@@ -1,8 +1,3 @@
-{#
-    Checklist section scores per store and local business date, over validated visits that count.
-    section_pct is the mean of the visits' section % (section_pct_sum / visits), the same per-visit
-    section % that the visit score weights; earned and possible points are there for a pooled view.
-#}
 with sections as (
     select * from {{ ref('int_audit_section_scores') }}
 ),

@@ -1,7 +1,3 @@
-{#
-    Checklist section scores per store and month: the store-day sums re-aggregated, then
-    section_pct = section_pct_sum / visits.
-#}
 with section_days as (
     select * from {{ ref('fct_store_section_days') }}
 ),

@@ -1,45 +1,26 @@
-{{ config(materialized='table', schema='intermediate') }}
-
--- One row per (period, customer-facing employee with at least one assigned day in it):
--- the assigned days, the primary store and role (the assignment covering the most days of the
--- period; ties: the later assignment), and whether the employee is short of the tenure minimum.
-
-with
-
-days_assigned as (
-
+with days_assigned as (
     select * from {{ ref('int_employee_days_assigned') }}
-
 ),
 
 employees as (
-
     select * from {{ ref('dim_employees') }}
-
 ),
 
 stores as (
-
     select * from {{ ref('dim_stores') }}
-
 ),
 
 periods as (
-
     select * from {{ ref('int_attestation_periods') }}
-
 ),
 
 parameters as (
-
     select * from {{ ref('int_attestation_parameters') }}
-
 ),
 
 -- Each assigned day belongs to one quarter and one year: labelled from the date (an equi-join on the
 -- label, not a range join, keeps this fast with millions of assigned days).
 labelled_days as (
-
     select
         'quarter'::text as period_type,
         to_char(days_assigned.local_date, 'YYYY"-Q"Q') as period_label,
@@ -65,12 +46,10 @@ labelled_days as (
     inner join employees
         on days_assigned.employee_code = employees.employee_code
     where employees.is_customer_facing
-
 ),
 
 -- int_employee_days_assigned has one row per (employee, local date): counting rows counts days.
 by_assignment as (
-
     select
         period_type,
         period_label,
@@ -81,11 +60,9 @@ by_assignment as (
         count(*) as assignment_days
     from labelled_days
     group by period_type, period_label, employee_code, assignment_valid_from, store_code, role
-
 ),
 
 assigned as (
-
     select
         by_assignment.period_type,
         by_assignment.period_label,
@@ -104,11 +81,9 @@ assigned as (
         periods.period_start,
         periods.period_end,
         by_assignment.employee_code
-
 ),
 
 ranked_assignments as (
-
     select
         *,
         row_number() over (
@@ -116,19 +91,15 @@ ranked_assignments as (
             order by assignment_days desc, assignment_valid_from desc, store_code asc
         ) as assignment_rank
     from by_assignment
-
 ),
 
 primary_assignment as (
-
     select *
     from ranked_assignments
     where assignment_rank = 1
-
 ),
 
 final as (
-
     select
         assigned.period_type,
         assigned.period_label,
@@ -158,7 +129,6 @@ final as (
         on primary_assignment.store_code = stores.store_code
     left join parameters
         on assigned.period_type = parameters.period_type
-
 )
 
 select * from final

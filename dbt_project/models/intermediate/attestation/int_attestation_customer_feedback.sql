@@ -1,41 +1,20 @@
-{{ config(materialized='table', schema='intermediate') }}
-
--- Component customer_feedback, one row per (period, attestable employee): the employee's survey
--- responses in the period (at any store). CSAT and NPS are shrunk toward the primary store's shares
--- (the chain's when the store has no answer of that kind), m pseudo-responses:
---   shrunk CSAT % = 100 * (csat_top2 + m * store_top2_share) / (csat_n + m)
---   shrunk NPS    = 100 * (p~ - d~), p~ = (promoters + m * store_p) / (nps_n + m), d~ likewise.
--- Points = 0.5 * shrunk CSAT % + 0.5 * (shrunk NPS + 100) / 2; with no CSAT answer the NPS part
--- alone, with no NPS answer the CSAT part alone. The raw value is the same formula unshrunk.
-
-with
-
-attestable as (
-
+with attestable as (
     {{ attestation_attestable() }}
-
 ),
 
 responses as (
-
     select * from {{ ref('int_survey_responses') }}
-
 ),
 
 store_results as (
-
     select * from {{ ref('int_attestation_store_results') }}
-
 ),
 
 parameters as (
-
     select * from {{ ref('int_attestation_parameters') }}
-
 ),
 
 attributed_responses as (
-
     select
         employee_code,
         response_date,
@@ -43,11 +22,9 @@ attributed_responses as (
         csat
     from responses
     where employee_code is not null
-
 ),
 
 observed as (
-
     select
         attestable.period_type,
         attestable.period_label,
@@ -69,11 +46,9 @@ observed as (
         attestable.period_label,
         attestable.employee_code,
         attestable.primary_store_code
-
 ),
 
 with_prior as (
-
     select
         observed.*,
         parameters.customer_feedback_prior_strength as prior_strength,
@@ -103,11 +78,9 @@ with_prior as (
             and observed.primary_store_code = store_results.store_code
     left join parameters
         on observed.period_type = parameters.period_type
-
 ),
 
 rates as (
-
     select
         *,
         {{ pct('csat_top2', 'csat_n') }} as raw_csat_pct,
@@ -129,21 +102,17 @@ rates as (
             '100.0 * (prior_promoter_share - prior_detractor_share)'
         ) }} as prior_value
     from with_prior
-
 ),
 
 scored as (
-
     select
         *,
         {{ attestation_customer_points('raw_csat_pct', 'raw_nps') }} as raw_value,
         {{ attestation_customer_points('shrunk_csat_pct', 'shrunk_nps') }} as shrunk_value
     from rates
-
 ),
 
 final as (
-
     select
         period_type,
         period_label,
@@ -180,7 +149,6 @@ final as (
         trim_scale(shrunk_csat_pct) as shrunk_csat_pct,
         trim_scale(shrunk_nps) as shrunk_nps
     from scored
-
 )
 
 select * from final

@@ -1,47 +1,26 @@
-{{ config(materialized='table', schema='intermediate') }}
-
--- One row per (period, store): the store's validated visits and survey responses in the period
--- (attributed to an employee or not), the chain's figures beside them (the fallback prior when
--- the store has none), and the store's team_result: the mean of the halves that meet their minimum
--- (visit half: mean visit score of the validated service visits; customer half: unshrunk
--- 0.5 x CSAT % + 0.5 x (NPS + 100) / 2).
-
-with
-
-stores as (
-
+with stores as (
     select * from {{ ref('dim_stores') }}
-
 ),
 
 periods as (
-
     select * from {{ ref('int_attestation_periods') }}
-
 ),
 
 parameters as (
-
     select * from {{ ref('int_attestation_parameters') }}
-
 ),
 
 visits as (
-
     select * from {{ ref('int_audit_visits_scored') }}
-
 ),
 
 responses as (
-
     select * from {{ ref('int_survey_responses') }}
-
 ),
 
 -- Each visit and response belongs to one quarter and one year, labelled from its local date
 -- (equi-joins on the label stay fast with millions of responses).
 counted_visits as (
-
     {% for period_type, label_format in [('quarter', 'YYYY"-Q"Q'), ('year', 'YYYY')] %}
         select
             '{{ period_type }}'::text as period_type,
@@ -54,11 +33,9 @@ counted_visits as (
         where is_validated
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
-
 ),
 
 counted_responses as (
-
     {% for period_type, label_format in [('quarter', 'YYYY"-Q"Q'), ('year', 'YYYY')] %}
         select
             '{{ period_type }}'::text as period_type,
@@ -69,11 +46,9 @@ counted_responses as (
         from responses
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
-
 ),
 
 store_visits as (
-
     select
         period_type,
         period_label,
@@ -92,11 +67,9 @@ store_visits as (
         ) as product_knowledge_mean_pct
     from counted_visits
     group by period_type, period_label, store_code
-
 ),
 
 chain_visits as (
-
     select
         period_type,
         period_label,
@@ -114,11 +87,9 @@ chain_visits as (
         ) as chain_product_knowledge_mean_pct
     from counted_visits
     group by period_type, period_label
-
 ),
 
 store_responses as (
-
     select
         period_type,
         period_label,
@@ -131,11 +102,9 @@ store_responses as (
         count(*) filter (where csat >= 4) as csat_top2
     from counted_responses
     group by period_type, period_label, store_code
-
 ),
 
 chain_responses as (
-
     select
         period_type,
         period_label,
@@ -147,11 +116,9 @@ chain_responses as (
         count(*) filter (where csat >= 4) as chain_csat_top2
     from counted_responses
     group by period_type, period_label
-
 ),
 
 store_periods as (
-
     select
         periods.period_type,
         periods.period_label,
@@ -160,11 +127,9 @@ store_periods as (
         stores.format as store_format
     from periods
     cross join stores
-
 ),
 
 joined as (
-
     select
         store_periods.period_type,
         store_periods.period_label,
@@ -214,32 +179,26 @@ joined as (
             and store_periods.period_label = chain_responses.period_label
     left join parameters
         on store_periods.period_type = parameters.period_type
-
 ),
 
 rates as (
-
     select
         *,
         {{ pct('csat_top2', 'csat_n') }} as csat_pct,
         {{ nps('promoters', 'detractors', 'nps_n') }} as nps
     from joined
-
 ),
 
 halves as (
-
     select
         *,
         {{ attestation_customer_points('csat_pct', 'nps') }} as customer_points,
         service_visits >= team_result_min_visits as meets_visit_minimum,
         responses >= team_result_min_responses as meets_response_minimum
     from rates
-
 ),
 
 team as (
-
     select
         *,
         (
@@ -252,13 +211,11 @@ team as (
             0
         ) as team_result_points
     from halves
-
 ),
 
 -- trim_scale drops the trailing zeros numeric division leaves (85.0000000000000000 -> 85):
 -- the same value, easier to read and to compare.
 final as (
-
     select
         period_type,
         period_label,
@@ -295,7 +252,6 @@ final as (
         chain_csat_top2,
         {{ attestation_methodology_version() }} as methodology_version
     from team
-
 )
 
 select * from final

@@ -1,51 +1,28 @@
-{{ config(materialized='table', schema='intermediate') }}
-
--- Component sales_productivity, one row per (period, attestable employee): hours worked
--- (sum of shifts, any store), revenue of the sales lines carrying the employee's code (any store),
--- sales per hour, and the mid-rank percentile of sales per hour among peers:
--- 100 * (L + 0.5 * E) / N, where the peers are the period's attestable employees with at least the
--- minimum hours, the same role and the same primary-store format (the employee included),
--- L = peers with lower sales per hour, E = peers with equal sales per hour (the employee included).
--- A single peer (N = 1) gets 50. Points = the percentile.
-
-with
-
-attestable as (
-
+with attestable as (
     {{ attestation_attestable() }}
-
 ),
 
 shifts as (
-
     select * from {{ ref('int_shifts') }}
-
 ),
 
 sales_days as (
-
     select * from {{ ref('int_employee_sales_days') }}
-
 ),
 
 parameters as (
-
     select * from {{ ref('int_attestation_parameters') }}
-
 ),
 
 -- Hours and revenue per employee and calendar quarter or year (each shift and seller-day counted once
 -- per period type), matched with the periods on their first day: a range join on the period's dates
 -- would compare every shift of an employee with every period.
 period_types as (
-
     select period_type
     from (values ('quarter'::text), ('year'::text)) as period_types (period_type)
-
 ),
 
 hours as (
-
     select
         period_types.period_type,
         date_trunc(period_types.period_type, shifts.work_date::timestamp)::date as period_start,
@@ -57,11 +34,9 @@ hours as (
         period_types.period_type,
         date_trunc(period_types.period_type, shifts.work_date::timestamp),
         shifts.employee_code
-
 ),
 
 revenue as (
-
     select
         period_types.period_type,
         date_trunc(period_types.period_type, sales_days.sale_date::timestamp)::date as period_start,
@@ -73,11 +48,9 @@ revenue as (
         period_types.period_type,
         date_trunc(period_types.period_type, sales_days.sale_date::timestamp),
         sales_days.employee_code
-
 ),
 
 observed as (
-
     select
         attestable.period_type,
         attestable.period_label,
@@ -103,11 +76,9 @@ observed as (
             and attestable.employee_code = revenue.employee_code
     left join parameters
         on attestable.period_type = parameters.period_type
-
 ),
 
 peers as (
-
     select
         period_type,
         period_label,
@@ -120,11 +91,9 @@ peers as (
     from observed
     where meets_minimum
     window peer_group as (partition by period_type, period_label, role, store_format)
-
 ),
 
 final as (
-
     select
         observed.period_type,
         observed.period_label,
@@ -167,7 +136,6 @@ final as (
             observed.period_type = peers.period_type
             and observed.period_label = peers.period_label
             and observed.employee_code = peers.employee_code
-
 )
 
 select * from final

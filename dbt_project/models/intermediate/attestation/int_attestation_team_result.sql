@@ -1,26 +1,12 @@
-{{ config(materialized='table', schema='intermediate') }}
-
--- Component team_result, one row per (period, attestable employee): the team_result of the
--- employee's primary store in the period (see int_attestation_store_results): the mean of the
--- halves that meet their minimum, unshrunk. It meets the minimum when at least one half does.
--- n_observations = the store's validated service visits + its survey responses.
-
-with
-
-attestable as (
-
+with attestable as (
     {{ attestation_attestable() }}
-
 ),
 
 store_results as (
-
     select * from {{ ref('int_attestation_store_results') }}
-
 ),
 
 final as (
-
     select
         attestable.period_type,
         attestable.period_label,
@@ -65,7 +51,6 @@ final as (
             attestable.period_type = store_results.period_type
             and attestable.period_label = store_results.period_label
             and attestable.primary_store_code = store_results.store_code
-
 )
 
 select * from final

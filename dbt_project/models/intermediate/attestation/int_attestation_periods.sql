@@ -1,28 +1,15 @@
-{{ config(materialized='table', schema='intermediate') }}
-
--- Every calendar quarter and year that holds at least one assigned day, in local dates.
--- Closed periods (ended before the as-of date) are the ones an attestation run publishes;
--- open ones are modelled too so the current standing can be looked at.
-
-with
-
-days_assigned as (
-
+with days_assigned as (
     select * from {{ ref('int_employee_days_assigned') }}
-
 ),
 
 bounds as (
-
     select
         min(local_date) as first_date,
         max(local_date) as last_date
     from days_assigned
-
 ),
 
 quarters as (
-
     select
         'quarter'::text as period_type,
         to_char(quarter_start, 'YYYY') || '-Q' || to_char(quarter_start, 'Q') as period_label,
@@ -38,11 +25,9 @@ quarters as (
         date_trunc('quarter', last_date::timestamp),
         interval '3 months'
     ) as quarter_start
-
 ),
 
 years as (
-
     select
         'year'::text as period_type,
         to_char(year_start, 'YYYY') as period_label,
@@ -56,19 +41,15 @@ years as (
         date_trunc('year', last_date::timestamp),
         interval '1 year'
     ) as year_start
-
 ),
 
 periods as (
-
     select * from quarters
     union all
     select * from years
-
 ),
 
 final as (
-
     select
         period_type,
         period_label,
@@ -80,7 +61,6 @@ final as (
         period_end < {{ attestation_as_of_date() }} as is_closed,
         {{ attestation_methodology_version() }} as methodology_version
     from periods
-
 )
 
 select * from final

@@ -1,26 +1,14 @@
-{{ config(materialized='table', schema='intermediate') }}
-
--- One row per period type: the method's numeric parameters for the current methodology version,
--- pivoted from the long `attestation_thresholds` seed so every model reads them as columns.
-
-with
-
-thresholds as (
-
+with thresholds as (
     select * from {{ ref('attestation_thresholds') }}
-
 ),
 
 current_version as (
-
     select *
     from thresholds
     where methodology_version::text = {{ attestation_methodology_version() }}
-
 ),
 
 final as (
-
     select
         {{ attestation_methodology_version() }} as methodology_version,
         period_type,
@@ -51,7 +39,6 @@ final as (
         max(value) filter (where parameter = 'award_brand_min_visits') as award_brand_min_visits
     from current_version
     group by period_type
-
 )
 
 select * from final
