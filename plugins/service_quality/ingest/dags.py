@@ -111,9 +111,9 @@ def ingest_dag(source: str, doc_md: str | None, schedule: str = "@hourly") -> An
         def report() -> dict[str, Any]:
             """Log this source's totals from ``ops`` (deliveries, rows loaded / quarantined, rejected)."""
             from service_quality.airflow_support import warehouse_dsn
-            from service_quality.ingest.summary import summary
+            from service_quality.ingest.source_totals import source_totals
 
-            row = next(r for r in summary(warehouse_dsn()) if r["source"] == source)
+            row = next(r for r in source_totals(warehouse_dsn()) if r["source"] == source)
             print(row)
             return row
 
