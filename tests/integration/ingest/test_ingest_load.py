@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from ingest_helpers import SALES_HEADER, query, sales_line
+from ingest_helpers import SALES_HEADER, SURVEY_HEADER, query, sales_line
 
 from service_quality.ingest.deliveries import ingest_source
 from service_quality.ingest.errors import PiiKeyMissing
@@ -295,12 +295,6 @@ def test_correction_keeps_both_versions_and_the_later_wins(warehouse, landing_zo
         """,
     )
     assert latest == [(3,)]
-
-
-SURVEY_HEADER = (
-    "response_id,visited_at,submitted_at,store_code,employee_code,transaction_id,channel,nps,csat,ces,comment,"
-    "language,customer_email,customer_phone"
-)
 
 
 def test_survey_contact_fields_are_hashed_before_the_warehouse(warehouse, landing_zone, settings):
