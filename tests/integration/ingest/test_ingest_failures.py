@@ -35,6 +35,13 @@ def _batch(source: str, landing_zone, warehouse) -> list[dict]:
     return batch
 
 
+def _fails_without_retry(source: str, batch: list[dict], match: str, cause: type[Exception]) -> None:
+    """The task raises AirflowFailException (Airflow fails it without a retry), chained to ingestion's error."""
+    with pytest.raises(AirflowFailException, match=match) as failed:
+        load_task_body(source, batch, f"ingest_{source}", "manual__1")
+    assert isinstance(failed.value.__cause__, cause)
+
+
 def _nothing_committed(warehouse, source: str) -> None:
     assert query(warehouse, "select count(*) from ops.deliveries") == [(0,)]
     assert query(warehouse, f"select count(*) from raw.{source}") == [(0,)]
@@ -50,9 +57,7 @@ def test_a_broken_invariant_fails_the_task_without_a_retry(task_env, warehouse, 
         conn.execute("create trigger drop_t2 before insert on raw.sales for each row execute function drop_t2()")
     landing_zone.write("sales/2025/01/02/a.csv", "\n".join([SALES_HEADER, sales_line("T1"), sales_line("T2")]) + "\n")
     batch = _batch("sales", landing_zone, warehouse)
-    with pytest.raises(AirflowFailException, match="reconciliation failed: read 2, loaded 1, quarantined 0") as failed:
-        load_task_body("sales", batch, "ingest_sales", "manual__1")
-    assert isinstance(failed.value.__cause__, InvariantBroken)
+    _fails_without_retry("sales", batch, "reconciliation failed: read 2, loaded 1, quarantined 0", InvariantBroken)
     _nothing_committed(warehouse, "sales")
 
 
@@ -60,9 +65,7 @@ def test_a_missing_pii_key_fails_the_task_without_a_retry(task_env, warehouse, l
     row = "R1,2025-01-02T10:00:00+03:00,2025-01-02T12:00:00+03:00,S-001,,,sms,9,5,,,,a@b.c,"
     landing_zone.write("surveys/2025/01/02/s.csv", SURVEY_HEADER + "\n" + row + "\n")
     batch = _batch("surveys", landing_zone, warehouse)
-    with pytest.raises(AirflowFailException, match="survey_pii_key") as failed:
-        load_task_body("surveys", batch, "ingest_surveys", "manual__1")
-    assert isinstance(failed.value.__cause__, PiiKeyMissing)
+    _fails_without_retry("surveys", batch, "survey_pii_key", PiiKeyMissing)
     _nothing_committed(warehouse, "surveys")
 
 
