@@ -17,7 +17,7 @@ from typing import Any
 
 from airflow.sdk import Asset, dag, task
 
-from service_quality.ingest.dags import DEFAULT_ARGS, START_DATE, asset_uri
+from service_quality.ingest.dags import DEFAULT_ARGS, START_DATE, asset_uri, fail_without_retry
 
 
 @dag(
@@ -35,14 +35,15 @@ def ingest_survey_api():
         from service_quality.airflow_support import warehouse_dsn
         from service_quality.ingest.survey_api import SurveyApi, pull
 
-        return pull(
-            SurveyApi.from_airflow(),
-            data_interval_start,
-            data_interval_end,
-            warehouse_dsn(),
-            dag_id=dag.dag_id,
-            run_id=run_id,
-        )
+        with fail_without_retry():
+            return pull(
+                SurveyApi.from_airflow(),
+                data_interval_start,
+                data_interval_end,
+                warehouse_dsn(),
+                dag_id=dag.dag_id,
+                run_id=run_id,
+            )
 
     pull()
 

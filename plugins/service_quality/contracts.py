@@ -1,7 +1,7 @@
 """The landing-zone data contracts, declared once for all nine sources.
 
 Everything that checks a delivery is derived from these declarations: the SQL predicates that route
-rows to ``raw`` or ``quarantine`` (``service_quality.ingest.rules``), the Great Expectations suites in
+rows to ``raw`` or ``quarantine`` (``service_quality.ingest.sql.rules``), the Great Expectations suites in
 ``expectations/`` and the documentation. Adding a rule here adds it everywhere; there is no second
 copy to keep in sync. The text version of these contracts is ``DATA_CONTRACTS.md``.
 
@@ -13,7 +13,7 @@ row rules ``required``, ``type``, ``timestamp_offset``, ``range``, ``enum``, ``p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 ColumnType = Literal["text", "integer", "decimal", "date", "timestamptz", "boolean"]
 
@@ -29,7 +29,9 @@ ROW_RULES = (
     "one_of_required",
     "conditional_required",
 )
-DELIVERY_REASONS = ("missing_column", "encoding", "unreadable", "empty_file", "no_rows", "too_many_bad_rows")
+#: Why a whole delivery is rejected (``ops.deliveries.rejection_reason``).
+DeliveryReason = Literal["missing_column", "encoding", "unreadable", "empty_file", "no_rows", "too_many_bad_rows"]
+DELIVERY_REASONS: tuple[DeliveryReason, ...] = get_args(DeliveryReason)
 
 #: A delivery whose share of bad rows exceeds this is rejected as a whole (DATA_CONTRACTS.md: 10 %).
 DEFAULT_BAD_ROW_THRESHOLD = 0.10

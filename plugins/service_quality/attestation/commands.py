@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     dsn = resolve()
     out = args.out or REPORTS_DIR
     if args.summary:
-        from service_quality.attestation.summary import summarize
+        from service_quality.attestation.published_summary import summarize
 
         print(summarize(dsn, out).text())
         return 0

@@ -2,7 +2,7 @@
 
 A month of simulated daily sales deliveries, loaded the way an ingest DAG run loads what it finds:
 
-* **validated**: the real loader (``load_batch``, production settings): content hashes, archive,
+* **validated**: the real loader (``load_files``, production settings): content hashes, archive,
   scratch COPY per file, SQL row rules with quarantine, the GX suite (one run per batch, concurrent
   with the routing) and its Data Docs page, typed insert with lineage, ``ops`` bookkeeping, one commit;
 * **validated, no GX**: the same with ``validate_with_gx=False`` (context: what the GX run costs);
@@ -92,7 +92,7 @@ def run(scale: str) -> list[Measurement]:
 
     from service_quality.contracts import contract
     from service_quality.ingest import landing
-    from service_quality.ingest.load import load_batch, load_delivery
+    from service_quality.ingest.load import load_file, load_files
     from service_quality.ingest.settings import IngestSettings
 
     sim = simulated(scale)
@@ -121,8 +121,8 @@ def run(scale: str) -> list[Measurement]:
         warm_root = base / "warm-up" / "landing"
         warm_path = write_sales(warm_root / "sales" / "warm_up.csv", rows=500, seed=99)
         (warm,) = landing.scan(str(warm_root), contract("sales"))
-        load_delivery("sales", warm, dsn, settings("warm"))
-        load_delivery("sales", warm, dsn_nogx, settings("warm_nogx", gx=False))
+        load_file("sales", warm, dsn, settings("warm"))
+        load_file("sales", warm, dsn_nogx, settings("warm_nogx", gx=False))
         _copy_files(dsn, [warm_path])
         _to_sql(engine, warm_path)
         _truncate(dsn, "bench_copy.sales", "bench_tosql.sales")
@@ -130,10 +130,10 @@ def run(scale: str) -> list[Measurement]:
             copy_rows, copy_before = _copy_files(dsn, paths)
             _truncate(dsn, "bench_copy.sales")
             started = time.perf_counter()
-            results = load_batch("sales", deliveries, dsn, settings("validated"))
+            results = load_files("sales", deliveries, dsn, settings("validated"))
             validated_s = time.perf_counter() - started
             started = time.perf_counter()
-            results_nogx = load_batch("sales", deliveries, dsn_nogx, settings("validated_nogx", gx=False))
+            results_nogx = load_files("sales", deliveries, dsn_nogx, settings("validated_nogx", gx=False))
             nogx_s = time.perf_counter() - started
             _, copy_after = _copy_files(dsn, paths)
             started = time.perf_counter()
@@ -141,9 +141,9 @@ def run(scale: str) -> list[Measurement]:
             to_sql_s = time.perf_counter() - started
             # A daily run: the month's last file alone, as its own batch, into fresh databases.
             with bench_database("sqw_bench_ingest_day") as dsn_day:
-                load_delivery("sales", warm, dsn_day, settings("warm_day"))
+                load_file("sales", warm, dsn_day, settings("warm_day"))
                 started = time.perf_counter()
-                day = load_delivery("sales", deliveries[-1], dsn_day, settings("day"))
+                day = load_file("sales", deliveries[-1], dsn_day, settings("day"))
                 day_s = time.perf_counter() - started
                 _, day_copy_s = _copy_files(dsn, [paths[-1]])
         finally:

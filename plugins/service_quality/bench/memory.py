@@ -29,7 +29,7 @@ import json, resource, sys, time
 import psutil
 from service_quality.contracts import contract
 from service_quality.ingest import landing
-from service_quality.ingest.load import load_delivery
+from service_quality.ingest.load import load_file
 from service_quality.ingest.settings import IngestSettings
 from service_quality.warehouse.connection import parse
 import psycopg, great_expectations  # imported before the baseline: they are not the data's memory
@@ -40,7 +40,7 @@ settings = IngestSettings(landing_root=root, archive_root=archive, data_docs_roo
 (delivery,) = landing.scan(root, contract("sales"))
 baseline = psutil.Process().memory_info().rss
 started = time.perf_counter()
-result = load_delivery("sales", delivery, dsn, settings)
+result = load_file("sales", delivery, dsn, settings)
 seconds = time.perf_counter() - started
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 print("SQW_MEMORY_RESULT " + json.dumps({"peak_rss": peak, "baseline_rss": baseline, "seconds": seconds,

@@ -5,7 +5,7 @@ by the functions that need them.
 
 * :func:`find_new_deliveries` - the deliveries of a source not processed yet (by path and content hash)
 * :func:`load_delivery` - process one delivery atomically (see ``load``)
-* :func:`summary` - per source: deliveries, rows loaded, rows quarantined, deliveries rejected
+* :func:`source_totals` - per source: deliveries, rows loaded, rows quarantined, deliveries rejected
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def load_delivery(source: str, delivery: dict[str, Any], dsn: Any = None, **kwar
     return _load(source, delivery, dsn, **kwargs)
 
 
-def summary(dsn: Any = None) -> list[dict[str, Any]]:
-    from service_quality.ingest.summary import summary as _summary
+def source_totals(dsn: Any = None) -> list[dict[str, Any]]:
+    from service_quality.ingest.source_totals import source_totals as _totals
 
-    return _summary(dsn)
+    return _totals(dsn)

@@ -40,7 +40,7 @@ def settings_from(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     from service_quality.contracts import SOURCES
     from service_quality.ingest.deliveries import ingest_source
-    from service_quality.ingest.summary import format_summary, summary
+    from service_quality.ingest.source_totals import format_source_totals, source_totals
     from service_quality.warehouse.connection import resolve
 
     dsn = resolve()
@@ -52,5 +52,5 @@ def run(args: argparse.Namespace) -> int:
                     print(json.dumps(result))
                 elif result["status"] == "rejected":
                     print(f"REJECTED {result['path']}: {result['rejection_reason']}: {result['message']}")
-    print(format_summary(summary(dsn)))
+    print(format_source_totals(source_totals(dsn)))
     return 0

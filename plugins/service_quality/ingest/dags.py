@@ -5,12 +5,16 @@ Shape: ``find_new_deliveries`` (the new files, split into load batches) -> ``loa
 validated by one Great Expectations run and committed in one transaction (see ``ingest.load``); a daily
 run usually has one batch, a backfill a few (Variables ``ingest_batch_files`` / ``ingest_batch_bytes``).
 A batch in which nothing reached ``raw`` (every file rejected, a duplicate or already processed) ends
-as *skipped* with the reasons in the log: no Asset event wakes the transform for it. Only light imports
-here: DAG files are parsed often.
+as *skipped* with the reasons in the log: no Asset event wakes the transform for it. A load that would fail
+the same way on a retry (``errors.IngestFailed``) fails the task at once; a lost connection is retried.
+Each DAG's ``doc_md`` is written from the source's contract (:func:`doc_md`). Only light imports here: DAG
+files are parsed often.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -26,22 +30,72 @@ def asset_uri(source: str) -> str:
     return contract(source).asset_uri
 
 
-def _task_context() -> tuple[str | None, str | None]:
-    from airflow.sdk import get_current_context
+def doc_md(source: str, note: str | None = None) -> str:
+    """The ``doc_md`` of ``ingest_<source>``: what the contract says of the source, the tasks, the configuration;
+    ``note``, a paragraph of the DAG's own, comes before the configuration."""
+    from service_quality.contracts import contract
 
-    ctx = get_current_context()
-    return ctx["dag"].dag_id, ctx["run_id"]
+    c = contract(source)
+    kind = (
+        "snapshot (each delivery is the full current list)"
+        if c.snapshot
+        else "incremental (late, out-of-order and corrected deliveries)"
+    )
+    paragraphs = [
+        f"### Ingest {source}: new deliveries -> validated -> `{c.raw_table}`",
+        f"Airflow DAG for {c.description}: {kind}.\n"
+        f"Contract: `service_quality.contracts` (source `{source}`); formats {', '.join(c.formats)}; "
+        f"key ({', '.join(c.primary_key)}).",
+        f"1. `find_new_deliveries`: files under `<landing_root>/{source}/` not yet in `ops.deliveries` (path + SHA-256),\n"
+        "   in arrival order, split into load batches (Variables `ingest_batch_files`, `ingest_batch_bytes`).\n"
+        "2. `load` (one mapped task per batch, pool `warehouse`): archive, COPY into scratch, one Great Expectations "
+        "run of\n"
+        f"   `expectations/{source}.py` per batch and layout, bad rows to `{c.quarantine_table}`, valid rows to "
+        f"`{c.raw_table}`, one\n"
+        f"   transaction. Emits the Asset `{c.asset_uri}`; a batch in which nothing reached raw is skipped "
+        "(reasons in its log).\n"
+        "3. `report`: totals for the source from `ops.deliveries`.",
+    ]
+    if c.pii_columns:
+        paragraphs.append(
+            f"Contact fields ({', '.join(c.pii_columns)}) are replaced by a keyed hash (Variable `survey_pii_key`) "
+            "before they reach\nthe warehouse; without a key the load is refused."
+        )
+    if note:
+        paragraphs.append(note.strip())
+    paragraphs.append(
+        "Configuration: connection `warehouse`; Variables `landing_root`, `archive_root`, `data_docs_root`.\n"
+        "Docs: docs/ingestion.md."
+    )
+    return "\n\n".join(paragraphs) + "\n"
 
 
-def load_task_body(source: str, batch: list[dict[str, Any]]) -> dict[str, Any]:
+@contextmanager
+def fail_without_retry() -> Iterator[None]:
+    """Raise ingestion's terminal errors (``errors.IngestFailed``) as ``AirflowFailException``: the task fails
+    at once instead of retrying what would fail the same way. Any other error (a lost connection, a lock
+    timeout) passes unchanged, and Airflow retries the task."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from service_quality.ingest.errors import IngestFailed
+
+    try:
+        yield
+    except IngestFailed as error:
+        raise AirflowFailException(
+            f"{type(error).__name__}: {error} (not retried: a retry fails the same way)"
+        ) from error
+
+
+def load_task_body(source: str, batch: list[dict[str, Any]], dag_id: str | None, run_id: str | None) -> dict[str, Any]:
     """Load one batch through the ``warehouse`` connection; skip when nothing reached ``raw``."""
     from airflow.sdk.exceptions import AirflowSkipException
 
     from service_quality.airflow_support import warehouse_dsn
     from service_quality.ingest.deliveries import load_batch
 
-    dag_id, run_id = _task_context()
-    results = load_batch(source, batch, warehouse_dsn(), dag_id=dag_id, run_id=run_id)
+    with fail_without_retry():
+        results = load_batch(source, batch, warehouse_dsn(), dag_id=dag_id, run_id=run_id)
     outcome = batch_outcome(results)
     for r in results:
         if r["status"] in ("rejected", "duplicate") or (r["status"] == "skipped" and not r["rows_loaded"]):
@@ -73,8 +127,8 @@ def batch_outcome(results: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def ingest_dag(source: str, doc_md: str | None, schedule: str = "@hourly") -> Any:
-    """Build the ingestion DAG ``ingest_<source>``."""
+def ingest_dag(source: str, note: str | None = None, schedule: str = "@hourly") -> Any:
+    """Build the ingestion DAG ``ingest_<source>``; ``note`` is a paragraph of its own for its ``doc_md``."""
     from airflow.sdk import Asset, dag, task
 
     @dag(
@@ -83,7 +137,7 @@ def ingest_dag(source: str, doc_md: str | None, schedule: str = "@hourly") -> An
         start_date=START_DATE,
         catchup=False,
         max_active_runs=1,
-        doc_md=doc_md,
+        doc_md=doc_md(source, note),
         default_args=DEFAULT_ARGS,
         tags=["ingest", source],
     )
@@ -103,17 +157,17 @@ def ingest_dag(source: str, doc_md: str | None, schedule: str = "@hourly") -> An
             outlets=[Asset(asset_uri(source))],
             map_index_template="{{ task.op_kwargs['batch'] | length }} files from {{ task.op_kwargs['batch'][0]['path'] }}",
         )
-        def load(batch: list[dict[str, Any]]) -> dict[str, Any]:
+        def load(batch: list[dict[str, Any]], dag=None, run_id=None) -> dict[str, Any]:
             """Validate a batch of deliveries and load it atomically into raw / quarantine / ops."""
-            return load_task_body(source, batch)
+            return load_task_body(source, batch, dag.dag_id, run_id)
 
         @task(trigger_rule="all_done")
         def report() -> dict[str, Any]:
             """Log this source's totals from ``ops`` (deliveries, rows loaded / quarantined, rejected)."""
             from service_quality.airflow_support import warehouse_dsn
-            from service_quality.ingest.summary import summary
+            from service_quality.ingest.source_totals import source_totals
 
-            row = next(r for r in summary(warehouse_dsn()) if r["source"] == source)
+            row = next(r for r in source_totals(warehouse_dsn()) if r["source"] == source)
             print(row)
             return row
 

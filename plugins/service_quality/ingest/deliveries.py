@@ -115,7 +115,7 @@ def load_batch(
     run_id: str | None = None,
 ) -> list[dict[str, Any]]:
     """The result of every file of ``batch`` (each delivery, then its copies), in that order."""
-    from service_quality.ingest.load import load_batch as load_files
+    from service_quality.ingest.load import load_files
 
     results = load_files(source, flatten(batch), _dsn(dsn), settings, dag_id=dag_id, run_id=run_id)
     return [r.to_dict() for r in results]

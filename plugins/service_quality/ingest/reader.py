@@ -8,7 +8,8 @@ Two ways in, both streaming chunk by chunk (never the whole file in memory):
 * **Parsed** (JSON Lines, and any file with PII columns): rows are parsed in Python so that contact
   fields are replaced by their keyed hash *before* anything reaches the warehouse.
 
-Errors that reject a whole delivery are raised as :class:`DeliveryRejected` with the canonical reason.
+Errors that reject a whole delivery are raised as ``errors.DeliveryRejected`` with the canonical reason; the
+scratch table and the COPY statement are written by ``sql.scratch_tables``.
 """
 
 from __future__ import annotations
@@ -27,19 +28,9 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from service_quality.contracts import Contract
-from service_quality.ingest.rules import ident
+from service_quality.ingest.errors import DeliveryRejected, PiiKeyMissing
 
 BOM = b"\xef\xbb\xbf"
-
-
-class DeliveryRejected(Exception):
-    """The whole delivery is rejected: nothing from it is loaded."""
-
-    def __init__(self, reason: str, message: str, column: str | None = None) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.column = column
-        self.message = message
 
 
 @dataclass
@@ -268,9 +259,7 @@ class Reader:
                 for column in pii:
                     if values.get(column) is not None:
                         if digest is None:
-                            from service_quality.ingest.settings import PiiKeyMissing
-
-                            raise PiiKeyMissing(_pii_message(self.path))
+                            raise PiiKeyMissing(self.path)
                         values[column] = digest(column, values[column])
                 row = [values.get(n) for n in names]
                 row.append(json.dumps(extra, ensure_ascii=False) if extra else None)
@@ -284,14 +273,6 @@ class Reader:
 
     def check_jsonl_columns(self) -> None:
         _require_columns(self.contract, self.keys_seen, self.path)
-
-
-def _pii_message(path: str) -> str:
-    return (
-        f"{path}: the delivery has customer contact fields (PII) but no hashing key is configured; "
-        "set the Airflow Variable or connection 'survey_pii_key' (env AIRFLOW_VAR_SURVEY_PII_KEY) and retry. "
-        "Nothing was loaded."
-    )
 
 
 def _json_text(value: object) -> str | None:
@@ -352,24 +333,3 @@ class _LineSource:
                     return line
                 raise StopIteration
             self.pending += chunk
-
-
-def scratch_ddl(table: str, layout: Layout) -> str:
-    cols = ", ".join(f"{ident(c.name)} text" for c in layout.columns)
-    if layout.extra_json_column:
-        cols += f", {ident(layout.extra_json_column)} text"
-    return (
-        f"create unlogged table {table} (_file integer not null default current_setting('sqw.scratch_file')::integer,"
-        f" _row_number integer generated always as identity, {cols})"
-    )
-
-
-def copy_statement(table: str, layout: Layout, passthrough: bool) -> str:
-    names = [ident(c.name) for c in layout.columns]
-    if layout.extra_json_column:
-        names.append(ident(layout.extra_json_column))
-    cols = ", ".join(names)
-    if passthrough:
-        # FORCE_NULL: a quoted empty cell is null as well ("Empty cell = null").
-        return f"copy {table} ({cols}) from stdin (format csv, header false, force_null ({cols}))"
-    return f"copy {table} ({cols}) from stdin"

@@ -58,7 +58,7 @@ def replay(
 
 def run(args: argparse.Namespace) -> int:
     from service_quality.ingest.commands import settings_from
-    from service_quality.ingest.summary import format_summary, summary
+    from service_quality.ingest.source_totals import format_source_totals, source_totals
     from service_quality.warehouse.connection import resolve
 
     dsn = resolve()
@@ -67,5 +67,5 @@ def run(args: argparse.Namespace) -> int:
     for result in results:
         if args.json:
             print(json.dumps(result))
-    print(format_summary(summary(dsn)))
+    print(format_source_totals(source_totals(dsn)))
     return 0

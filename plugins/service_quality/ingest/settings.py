@@ -22,10 +22,6 @@ DEFAULT_BATCH_FILES = 200
 DEFAULT_BATCH_BYTES = 256 << 20
 
 
-class PiiKeyMissing(RuntimeError):
-    """A delivery has contact fields, but no key to hash them is configured: refuse rather than leak."""
-
-
 def _airflow_variable(name: str) -> str | None:
     """An Airflow Variable when running inside Airflow; None elsewhere or when unset."""
     value = os.environ.get(f"AIRFLOW_VAR_{name.upper()}")

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from service_quality.contracts import IANA_TIMEZONES, contract
-from service_quality.ingest.rules import Check, Compiler
+from service_quality.ingest.sql.rules import Check, Compiler
 
 NATIVE_RULES = ("required", "pattern", "enum")
 

@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from service_quality.ingest import landing
+from service_quality.ingest.errors import SurveyApiError
 from service_quality.ingest.settings import IngestSettings
 from service_quality.warehouse.connection import WarehouseDsn
 
@@ -34,10 +35,6 @@ log = logging.getLogger(__name__)
 
 CONN_ID = "survey_api"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-
-
-class SurveyApiError(RuntimeError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -120,7 +117,7 @@ def pull(
     """Fetch every page for [start, end), land each as a JSONL file, load it; returns the load results."""
     from service_quality.contracts import contract
     from service_quality.ingest.landing import Delivery, as_path, sha256_of
-    from service_quality.ingest.load import load_delivery
+    from service_quality.ingest.load import load_file
 
     settings = settings or IngestSettings()
     root = as_path(settings.landing_root)
@@ -143,7 +140,7 @@ def pull(
             sha, size = sha256_of(target)
             arrived = datetime.fromtimestamp(landing._mtime(target), tz=start.tzinfo).isoformat()
             delivery = Delivery("surveys", rel, str(target), sha, size, arrived)
-            result = load_delivery(contract("surveys").source, delivery, dsn, settings, dag_id=dag_id, run_id=run_id)
+            result = load_file(contract("surveys").source, delivery, dsn, settings, dag_id=dag_id, run_id=run_id)
             results.append(result.to_dict())
         cursor = body.get("next_cursor")
         if not cursor:

@@ -1,6 +1,6 @@
 """Run a batch's Great Expectations suite on its scratch tables; store and render the result.
 
-One validation covers the deliveries of a batch that share a file layout (``load._route``): their
+One validation covers the deliveries of a batch that share a file layout (``load.route``): their
 committed scratch tables, seen through one ``union all`` view. GX reads it through its own SQL
 datasource on the same PostgreSQL, in SUMMARY
 result format (counts, not rows: the per-row routing is done by SQL in ``load``). Its per-expectation
@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from service_quality.contracts import ROW_RULES, Contract
+from service_quality.ingest.errors import ValidationDisagreement
 from service_quality.ingest.landing import Delivery
 from service_quality.ingest.reader import Layout
 from service_quality.ingest.settings import IngestSettings
@@ -33,10 +34,6 @@ log = logging.getLogger(__name__)
 
 _CONTEXT: Any = None
 _DATASOURCES: dict[str, Any] = {}
-
-
-class ValidationDisagreement(RuntimeError):
-    """GX and the SQL routing counted different rows for the same rule: fix the rule compiler."""
 
 
 def _context() -> Any:
@@ -152,7 +149,7 @@ def validate_scratch(
     settings: IngestSettings,
 ) -> GxOutcome:
     """Validate ``schema.table`` (a scratch table or a batch's view of several) with the source's suite."""
-    from service_quality.ingest.rules import Compiler, ident
+    from service_quality.ingest.sql.rules import Compiler, ident
     from service_quality.ingest.suites import flag_column, is_native
 
     # The batch: the scratch table plus each non-native check's verdict, from the loader's own SQL.

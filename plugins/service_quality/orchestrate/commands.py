@@ -89,7 +89,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def generate_dbt_docs(dsn) -> object:
     """``dbt docs generate`` into .local/dbt_docs (served in the Airflow UI); returns the folder."""
-    from service_quality.orchestrate.summary import DBT_DOCS_DIR
+    from service_quality.orchestrate.run_summary import DBT_DOCS_DIR
     from service_quality.transform.dbt import run_dbt
 
     run_dbt(dsn, ["docs", "generate"], target_path=DBT_DOCS_DIR)
@@ -117,7 +117,7 @@ def execute(landing: Path, start: date, end: date, *, skip_docs: bool = False, c
 
 
 def _execute(landing: Path, start: date, end: date, *, skip_docs: bool, progress) -> int:
-    from service_quality.orchestrate import summary
+    from service_quality.orchestrate import run_summary
     from service_quality.orchestrate.dagruns import DagRunFailed
     from service_quality.orchestrate.pipeline import print_error, run_pipeline
 
@@ -144,7 +144,7 @@ def _execute(landing: Path, start: date, end: date, *, skip_docs: bool, progress
             docs = generate_dbt_docs(outcome.dsn)
         except Exception as error:  # noqa: BLE001 - the docs are a convenience; the pipeline succeeded
             print_error(f"dbt docs could not be generated: {error}")
-    print(summary.text(outcome, docs), flush=True)
+    print(run_summary.text(outcome, docs), flush=True)
     return 0
 
 

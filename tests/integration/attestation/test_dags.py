@@ -92,7 +92,7 @@ def test_quarterly_run_builds_publishes_and_renders(chain):
     assert len(stores) == published[1]
     assert (reports / "2025-Q1" / "awards.html").exists() and (reports / "index.html").exists()
 
-    from service_quality.attestation.summary import summarize
+    from service_quality.attestation.published_summary import summarize
 
     text = summarize(dsn, reports).text()
     assert "quarter 2025-Q1  revision 1" in text and str(reports / "index.html") in text

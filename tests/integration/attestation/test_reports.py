@@ -8,8 +8,8 @@ import pytest
 
 from service_quality.attestation import periods
 from service_quality.attestation.publish import publish
+from service_quality.attestation.published_summary import summarize
 from service_quality.attestation.reports import render_reports
-from service_quality.attestation.summary import summarize
 
 pytestmark = pytest.mark.integration
 

@@ -34,6 +34,10 @@ def query(dsn, sql: str, params=None) -> list[tuple]:
         return conn.execute(sql, params).fetchall()
 
 
+SURVEY_HEADER = (
+    "response_id,visited_at,submitted_at,store_code,employee_code,transaction_id,channel,nps,csat,ces,comment,"
+    "language,customer_email,customer_phone"
+)
 SALES_HEADER = (
     "transaction_id,line_no,store_code,employee_code,sold_at,sku,brand,category,quantity,unit_price,"
     "discount_amount,line_amount"

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from ingest_helpers import SALES_HEADER, query, sales_line
+from ingest_helpers import SALES_HEADER, SURVEY_HEADER, query, sales_line
 
 from service_quality.ingest.deliveries import ingest_source
-from service_quality.ingest.settings import PiiKeyMissing
+from service_quality.ingest.errors import PiiKeyMissing
 
 pytestmark = pytest.mark.integration
 
@@ -150,7 +150,7 @@ def test_too_many_bad_rows_rejects_the_delivery(warehouse, landing_zone, setting
 
 def test_one_batch_routes_each_file_on_its_own_merits(warehouse, landing_zone, settings):
     """Files validated and committed together still end one by one: loaded, rejected, duplicate, unreadable."""
-    from service_quality.ingest.load import load_batch
+    from service_quality.ingest.load import load_files
 
     clean = "\n".join([SALES_HEADER, sales_line("T1"), sales_line("T2", qty="")]) + "\n"
     landing_zone.write("sales/2025/01/02/clean.csv", clean, mtime=1_736_000_000)
@@ -169,7 +169,7 @@ def test_one_batch_routes_each_file_on_its_own_merits(warehouse, landing_zone, s
         "sales/2025/01/05/headless.csv",
     ]
     settings.bad_row_threshold = 0.5
-    results = load_batch("sales", [found[p] for p in order], warehouse, settings)
+    results = load_files("sales", [found[p] for p in order], warehouse, settings)
     # the copy was listed first, but same bytes in one batch: the first listed loads, the other is its duplicate
     assert [(r.path, r.status) for r in results] == [
         ("sales/2025/01/03/copy.csv", "loaded"),
@@ -201,7 +201,7 @@ def test_a_batch_with_two_layouts_validates_each_and_survives_a_rejected_first_f
     rolls the table back) and the next file of that layout creates it again."""
     from service_quality.contracts import contract
     from service_quality.ingest import landing
-    from service_quality.ingest.load import load_batch
+    from service_quality.ingest.load import load_files
 
     landing_zone.write("sales/2025/01/01/header-only.csv", SALES_HEADER + "\n", mtime=1_736_000_000)
     landing_zone.write(
@@ -220,7 +220,7 @@ def test_a_batch_with_two_layouts_validates_each_and_survives_a_rejected_first_f
     )
     found = sorted(landing.scan(gx_settings.landing_root, contract("sales")), key=lambda d: d.arrived_at)
     gx_settings.bad_row_threshold = 0.9
-    results = load_batch("sales", found, warehouse, gx_settings)
+    results = load_files("sales", found, warehouse, gx_settings)
     assert [(r.status, r.rows_loaded, r.rows_quarantined, r.rejection_reason) for r in results] == [
         ("rejected", 0, 0, "no_rows"),
         ("loaded", 1, 1, None),
@@ -295,12 +295,6 @@ def test_correction_keeps_both_versions_and_the_later_wins(warehouse, landing_zo
         """,
     )
     assert latest == [(3,)]
-
-
-SURVEY_HEADER = (
-    "response_id,visited_at,submitted_at,store_code,employee_code,transaction_id,channel,nps,csat,ces,comment,"
-    "language,customer_email,customer_phone"
-)
 
 
 def test_survey_contact_fields_are_hashed_before_the_warehouse(warehouse, landing_zone, settings):

@@ -14,7 +14,7 @@ from datetime import date
 import pytest
 
 from service_quality.contracts import CONTRACTS, SOURCES, Column
-from service_quality.ingest.rules import Compiler, ident
+from service_quality.ingest.sql.rules import Compiler, ident
 
 TIMEZONES = ("Europe/Moscow", "UTC")
 
@@ -126,7 +126,7 @@ TIMES += ["T10:00:60Z", "T10:00:00+24:00", "T10:00:00+03:60", "T10:00+03", "T10:
 
 def test_fast_type_tests_are_their_definitions(empty_db):
     """valid_timestamptz / valid_date against the regular expressions they stand for and a real calendar day."""
-    from service_quality.ingest.rules import TIMESTAMPTZ_RE, valid_date, valid_timestamptz
+    from service_quality.ingest.sql.rules import TIMESTAMPTZ_RE, valid_date, valid_timestamptz
 
     stamps = _mutants([d + t for d in DAYS for t in TIMES], 6000, seed=1)
     days = _mutants(DAYS, 3000, seed=2)

@@ -11,7 +11,7 @@ from ingest_helpers import query
 
 from service_quality.contracts import SOURCES
 from service_quality.ingest.deliveries import ingest_source
-from service_quality.ingest.summary import summary
+from service_quality.ingest.source_totals import source_totals
 
 pytestmark = pytest.mark.integration
 
@@ -114,7 +114,7 @@ def test_reconciliation_and_summary(ingested):
         "select path from ops.deliveries where status = 'loaded' and rows_read <> rows_loaded + rows_quarantined",
     )
     assert bad == []
-    rows = {r["source"]: r for r in summary(dsn)}
+    rows = {r["source"]: r for r in source_totals(dsn)}
     assert set(rows) == set(SOURCES)
     for source in SOURCES:
         loaded = sum(r["rows_loaded"] for r in results if r["source"] == source)

@@ -8,8 +8,9 @@ import io
 import pytest
 
 from service_quality.contracts import CONTRACTS, DELIVERY_REASONS, ROW_RULES, SOURCES, contract
-from service_quality.ingest.reader import DeliveryRejected, Reader, pii_hasher
-from service_quality.ingest.rules import Compiler
+from service_quality.ingest.errors import DeliveryRejected
+from service_quality.ingest.reader import Reader, pii_hasher
+from service_quality.ingest.sql.rules import Compiler
 
 
 def test_nine_sources_with_keys_that_are_columns():

@@ -1,4 +1,5 @@
-"""The ingestion summary per source, from ``ops`` (the orchestration prints it after a run)."""
+"""Ingestion totals per source, from ``ops.deliveries``: deliveries by status and rows (``sqw ingest`` and
+``sqw run`` print them)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ COLUMNS = (
 )
 
 
-def summary(dsn: WarehouseDsn | None = None) -> list[dict[str, Any]]:
+def source_totals(dsn: WarehouseDsn | None = None) -> list[dict[str, Any]]:
     """One row per source (all nine, zeros when nothing arrived): deliveries, rows loaded / quarantined,
     deliveries rejected."""
     if dsn is None:
@@ -45,13 +46,17 @@ def summary(dsn: WarehouseDsn | None = None) -> list[dict[str, Any]]:
     return [found.get(s, dict.fromkeys(COLUMNS, 0) | {"source": s}) for s in SOURCES]
 
 
-def format_summary(rows: list[dict[str, Any]]) -> str:
-    """A fixed-width table for terminals and logs."""
+def format_source_totals(rows: list[dict[str, Any]], with_total: bool = False) -> str:
+    """A fixed-width table for terminals and logs; ``with_total`` adds a line that sums every source."""
     header = f"{'source':<14}{'deliveries':>11}{'loaded':>8}{'rejected':>9}{'dupes':>7}{'rows loaded':>13}{'quarantined':>13}"
-    lines = [header, "-" * len(header)]
-    for r in rows:
-        lines.append(
-            f"{r['source']:<14}{r['deliveries']:>11}{r['deliveries_loaded']:>8}{r['deliveries_rejected']:>9}"
-            f"{r['deliveries_duplicate']:>7}{r['rows_loaded']:>13}{r['rows_quarantined']:>13}"
-        )
+    lines = [header, "-" * len(header), *map(_line, rows)]
+    if with_total:
+        lines += ["-" * len(header), _line({"source": "total"} | {k: sum(r[k] for r in rows) for k in COLUMNS[1:]})]
     return "\n".join(lines)
+
+
+def _line(r: dict[str, Any]) -> str:
+    return (
+        f"{r['source']:<14}{r['deliveries']:>11}{r['deliveries_loaded']:>8}{r['deliveries_rejected']:>9}"
+        f"{r['deliveries_duplicate']:>7}{r['rows_loaded']:>13}{r['rows_quarantined']:>13}"
+    )

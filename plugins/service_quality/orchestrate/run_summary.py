@@ -16,23 +16,9 @@ def data_docs_root() -> Path:
 
 
 def ingestion_table(outcome: RunOutcome) -> str:
-    from service_quality.ingest.summary import summary
+    from service_quality.ingest.source_totals import format_source_totals, source_totals
 
-    rows = summary(outcome.dsn)
-    header = f"{'source':<14}{'deliveries':>11}{'loaded':>8}{'rejected':>9}{'dupes':>7}{'rows loaded':>13}{'quarantined':>13}"
-    lines = [header, "-" * len(header)]
-    for r in rows:
-        lines.append(
-            f"{r['source']:<14}{r['deliveries']:>11}{r['deliveries_loaded']:>8}{r['deliveries_rejected']:>9}"
-            f"{r['deliveries_duplicate']:>7}{r['rows_loaded']:>13}{r['rows_quarantined']:>13}"
-        )
-    total = {k: sum(r[k] for r in rows) for k in rows[0] if k != "source"}
-    lines.append("-" * len(header))
-    lines.append(
-        f"{'total':<14}{total['deliveries']:>11}{total['deliveries_loaded']:>8}{total['deliveries_rejected']:>9}"
-        f"{total['deliveries_duplicate']:>7}{total['rows_loaded']:>13}{total['rows_quarantined']:>13}"
-    )
-    return "\n".join(lines)
+    return format_source_totals(source_totals(outcome.dsn), with_total=True)
 
 
 def change_line(outcome: RunOutcome) -> str:
@@ -50,7 +36,7 @@ def change_line(outcome: RunOutcome) -> str:
 
 
 def text(outcome: RunOutcome, dbt_docs: Path | None) -> str:
-    from service_quality.attestation.summary import summarize
+    from service_quality.attestation.published_summary import summarize
 
     ratio = ""
     lines = [
