@@ -1,19 +1,10 @@
-"""Glue between Airflow and the package: the warehouse connection as Airflow resolves it."""
+"""The warehouse connection inside an Airflow task, under the name the ingestion DAG factory imports."""
 
 from __future__ import annotations
 
-from service_quality.warehouse.connection import CONN_ID, WarehouseDsn
+from service_quality.warehouse.connection import WarehouseDsn, resolve
 
 
 def warehouse_dsn() -> WarehouseDsn:
-    """The ``warehouse`` Airflow connection (env var, secrets backend or metadata DB), as a DSN."""
-    from airflow.sdk import BaseHook
-
-    conn = BaseHook.get_connection(CONN_ID)
-    return WarehouseDsn(
-        host=conn.host or "127.0.0.1",
-        port=int(conn.port or 5432),
-        user=conn.login or "postgres",
-        password=conn.password or "",
-        dbname=conn.schema or "warehouse",
-    )
+    """The ``warehouse`` Airflow connection: :func:`~service_quality.warehouse.connection.resolve` in a task."""
+    return resolve(in_airflow_task=True)
