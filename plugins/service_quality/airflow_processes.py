@@ -10,7 +10,6 @@ goes to ``<log_dir>/<name>.log``; the kernel stops it when the command dies, eve
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import signal
 import socket
@@ -19,8 +18,6 @@ import sys
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-
-log = logging.getLogger(__name__)
 
 
 def free_port() -> int:
@@ -62,7 +59,6 @@ def start(name: str, command: list[str], env: Mapping[str, str], log_dir: Path) 
             start_new_session=True,
             preexec_fn=_die_with_parent,
         )
-    log.info("started %s (pid %s)", name, process.pid)
     return process
 
 
@@ -94,8 +90,10 @@ def _signal_group(process: subprocess.Popen, sig: signal.Signals) -> None:
         os.killpg(process.pid, sig)
 
 
-def stop(processes: Iterable[subprocess.Popen], grace: float) -> None:
+def stop(processes: Iterable[subprocess.Popen], grace: float) -> list[subprocess.Popen]:
     """SIGTERM to each process group and to the processes that left it; SIGKILL after ``grace`` s.
+
+    Returns the processes whose group had to be killed.
 
     Task processes run in sessions of their own, so they are found as descendants (before anything is
     signalled) and signalled one by one, at the same time as the groups. SIGINT and SIGTERM are held back
@@ -105,6 +103,7 @@ def stop(processes: Iterable[subprocess.Popen], grace: float) -> None:
     import psutil
 
     processes = list(processes)
+    killed = []
     held = {signal.SIGINT, signal.SIGTERM}
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, held)
     try:
@@ -119,15 +118,16 @@ def stop(processes: Iterable[subprocess.Popen], grace: float) -> None:
             try:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                log.warning("pid %s did not stop within %ss: killing its process group", process.pid, grace)
                 _signal_group(process, signal.SIGKILL)
                 process.wait()
+                killed.append(process)
         for child in _wait_gone(children, deadline):
             with contextlib.suppress(psutil.NoSuchProcess):
                 child.kill()
         _wait_gone(children, time.monotonic() + 2)
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+    return killed
 
 
 def _descendants(processes: list[subprocess.Popen]) -> list:

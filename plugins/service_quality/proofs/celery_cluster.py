@@ -166,6 +166,7 @@ class CeleryCluster:
 
     def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> None:
         self.processes[name] = airflow_processes.start(name, [airflow_executable(), *args], env, self.log_dir)
+        log.info("started %s (pid %s)", name, self.processes[name].pid)
 
     def start(self, timeout: float = 240) -> None:
         started = time.monotonic()
@@ -203,7 +204,8 @@ class CeleryCluster:
         left orphaned), then remove its broker keys."""
         for name, process in reversed(self.processes.items()):
             try:
-                airflow_processes.stop([process], STOP_GRACE)
+                if airflow_processes.stop([process], STOP_GRACE):
+                    log.warning("%s did not stop within %ss: killed its process group", name, STOP_GRACE)
             except Exception:  # noqa: BLE001 - keep stopping the others
                 log.exception("could not stop %s", name)
         self._purge_broker()
