@@ -86,7 +86,7 @@ bench: setup ## run the benchmarks (not tests): make bench SCALE=S|M ONLY=parse,
 	$(SQW) bench --scale $(SCALE) $(if $(ONLY),--only $(ONLY))
 
 scale-out: setup ## prove Celery scale-out locally: 2 workers + scheduler + api-server, compare with dags test
-	$(BIN)/python -m service_quality.deploy.scaleout $(SCALE_OUT_ARGS)
+	$(BIN)/python -m service_quality.proofs.scaleout $(SCALE_OUT_ARGS)
 
 .PHONY: reports
 reports: setup ## render the attestation HTML reports from the published revisions and print the summary

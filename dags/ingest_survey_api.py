@@ -32,15 +32,15 @@ from service_quality.ingest.dags import DEFAULT_ARGS, START_DATE, asset_uri, fai
 def ingest_survey_api():
     @task(pool="warehouse", outlets=[Asset(asset_uri("surveys"))])
     def pull(data_interval_start=None, data_interval_end=None, dag=None, run_id=None) -> list[dict[str, Any]]:
-        from service_quality.airflow_support import warehouse_dsn
         from service_quality.ingest.survey_api import SurveyApi, pull
+        from service_quality.warehouse.connection import resolve
 
         with fail_without_retry():
             return pull(
                 SurveyApi.from_airflow(),
                 data_interval_start,
                 data_interval_end,
-                warehouse_dsn(),
+                resolve(in_airflow_task=True),
                 dag_id=dag.dag_id,
                 run_id=run_id,
             )

@@ -29,10 +29,10 @@ from service_quality.dag_defaults import default_args
 def warehouse_bootstrap():
     @task
     def bootstrap() -> list[str]:
-        from service_quality.airflow_support import warehouse_dsn
         from service_quality.warehouse.bootstrap import bootstrap as run_bootstrap
+        from service_quality.warehouse.connection import resolve
 
-        return [m.path.name for m in run_bootstrap(warehouse_dsn())]
+        return [m.path.name for m in run_bootstrap(resolve(in_airflow_task=True))]
 
     bootstrap()
 

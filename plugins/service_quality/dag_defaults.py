@@ -10,7 +10,7 @@ import os
 from datetime import timedelta
 from typing import Any
 
-from service_quality.deploy.alerts import on_failure
+from service_quality.alerts import on_failure
 
 OWNER = "data-platform"
 

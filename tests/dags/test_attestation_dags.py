@@ -43,11 +43,11 @@ def test_schedule_param_and_chain(dags, dag_id):
 
 @pytest.mark.parametrize("dag_id", EXPECTED)
 def test_plan_attests_the_dags_period_type(dags, dag_id, monkeypatch):
-    from service_quality import airflow_support
     from service_quality.attestation import runs
+    from service_quality.warehouse import connection
 
     calls = []
-    monkeypatch.setattr(airflow_support, "warehouse_dsn", lambda: "dsn")
+    monkeypatch.setattr(connection, "resolve", lambda *, in_airflow_task=False: "dsn" if in_airflow_task else None)
     monkeypatch.setattr(runs, "plan", lambda *args, **kwargs: calls.append((args, kwargs)) or {})
     dags[dag_id].get_task("plan").python_callable(data_interval_end="2026-01-10T07:00:00+00:00", params={"period": ""})
     assert calls == [(("dsn", EXPECTED[dag_id][0], "2026-01-10T07:00:00+00:00"), {"requested_label": ""})]

@@ -51,31 +51,33 @@ def attestation_dag(period_type: str, doc_md: str | None) -> Any:
     def attestation() -> None:
         @task
         def plan(data_interval_end=None, params=None) -> dict:
-            from service_quality.airflow_support import warehouse_dsn
             from service_quality.attestation import runs
+            from service_quality.warehouse.connection import resolve
 
-            return runs.plan(warehouse_dsn(), period_type, data_interval_end, requested_label=params.get("period"))
+            return runs.plan(
+                resolve(in_airflow_task=True), period_type, data_interval_end, requested_label=params.get("period")
+            )
 
         @task
         def build(planned: dict) -> dict:
-            from service_quality.airflow_support import warehouse_dsn
             from service_quality.attestation import runs
+            from service_quality.warehouse.connection import resolve
 
-            return runs.build(warehouse_dsn(), planned)
+            return runs.build(resolve(in_airflow_task=True), planned)
 
         @task
         def publish(built: dict, run_id=None, dag=None) -> list[dict]:
-            from service_quality.airflow_support import warehouse_dsn
             from service_quality.attestation import runs
+            from service_quality.warehouse.connection import resolve
 
-            return runs.publish_planned(warehouse_dsn(), built, run_id=run_id, dag_id=dag.dag_id)
+            return runs.publish_planned(resolve(in_airflow_task=True), built, run_id=run_id, dag_id=dag.dag_id)
 
         @task
         def render(published: list[dict]) -> dict:
-            from service_quality.airflow_support import warehouse_dsn
             from service_quality.attestation import runs
+            from service_quality.warehouse.connection import resolve
 
-            return runs.render(warehouse_dsn(), published)
+            return runs.render(resolve(in_airflow_task=True), published)
 
         render(publish(build(plan())))
 

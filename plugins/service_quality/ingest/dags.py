@@ -91,11 +91,11 @@ def load_task_body(source: str, batch: list[dict[str, Any]], dag_id: str | None,
     """Load one batch through the ``warehouse`` connection; skip when nothing reached ``raw``."""
     from airflow.sdk.exceptions import AirflowSkipException
 
-    from service_quality.airflow_support import warehouse_dsn
     from service_quality.ingest.deliveries import load_batch
+    from service_quality.warehouse.connection import resolve
 
     with fail_without_retry():
-        results = load_batch(source, batch, warehouse_dsn(), dag_id=dag_id, run_id=run_id)
+        results = load_batch(source, batch, resolve(in_airflow_task=True), dag_id=dag_id, run_id=run_id)
     outcome = batch_outcome(results)
     for r in results:
         if r["status"] in ("rejected", "duplicate") or (r["status"] == "skipped" and not r["rows_loaded"]):
@@ -146,11 +146,11 @@ def ingest_dag(source: str, note: str | None = None, schedule: str = "@hourly") 
         def find_new_deliveries() -> list[list[dict[str, Any]]]:
             """Files under ``<landing_root>/<source>/`` whose (path, content hash) is not in ``ops.deliveries``,
             in arrival order, split into load batches."""
-            from service_quality.airflow_support import warehouse_dsn
             from service_quality.ingest.deliveries import batches
             from service_quality.ingest.deliveries import find_new_deliveries as find
+            from service_quality.warehouse.connection import resolve
 
-            return batches(find(source, None, warehouse_dsn()))
+            return batches(find(source, None, resolve(in_airflow_task=True)))
 
         @task(
             pool="warehouse",
@@ -164,10 +164,10 @@ def ingest_dag(source: str, note: str | None = None, schedule: str = "@hourly") 
         @task(trigger_rule="all_done")
         def report() -> dict[str, Any]:
             """Log this source's totals from ``ops`` (deliveries, rows loaded / quarantined, rejected)."""
-            from service_quality.airflow_support import warehouse_dsn
             from service_quality.ingest.source_totals import source_totals
+            from service_quality.warehouse.connection import resolve
 
-            row = next(r for r in source_totals(warehouse_dsn()) if r["source"] == source)
+            row = next(r for r in source_totals(resolve(in_airflow_task=True)) if r["source"] == source)
             print(row)
             return row
 

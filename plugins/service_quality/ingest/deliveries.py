@@ -8,17 +8,9 @@ from typing import Any
 from service_quality.contracts import contract
 from service_quality.ingest import landing
 from service_quality.ingest.settings import IngestSettings
-from service_quality.warehouse.connection import WarehouseDsn
+from service_quality.warehouse.connection import WarehouseDsn, resolve
 
 log = logging.getLogger(__name__)
-
-
-def _dsn(dsn: WarehouseDsn | None) -> WarehouseDsn:
-    if dsn is not None:
-        return dsn
-    from service_quality.warehouse.connection import resolve
-
-    return resolve()
 
 
 def pending(deliveries: list[landing.Delivery], dsn: WarehouseDsn) -> list[landing.Delivery]:
@@ -47,7 +39,7 @@ def find_new_deliveries(
     """
     root = landing_root or IngestSettings().landing_root
     found = landing.scan(root, contract(source))
-    new = sorted(pending(found, _dsn(dsn)), key=lambda d: (d.arrived, d.path))
+    new = sorted(pending(found, dsn or resolve()), key=lambda d: (d.arrived, d.path))
     first: dict[str, dict[str, Any]] = {}
     for delivery in new:
         if delivery.sha256 in first:
@@ -117,7 +109,7 @@ def load_batch(
     """The result of every file of ``batch`` (each delivery, then its copies), in that order."""
     from service_quality.ingest.load import load_files
 
-    results = load_files(source, flatten(batch), _dsn(dsn), settings, dag_id=dag_id, run_id=run_id)
+    results = load_files(source, flatten(batch), dsn or resolve(), settings, dag_id=dag_id, run_id=run_id)
     return [r.to_dict() for r in results]
 
 

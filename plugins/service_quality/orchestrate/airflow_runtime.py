@@ -19,18 +19,17 @@ it needs, so nothing runs that the command did not ask for. A deployment's sched
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import secrets
-import signal
-import socket
 import subprocess
 import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
+
+from service_quality import airflow_processes
+from service_quality.airflow_processes import airflow_executable, free_port
 
 log = logging.getLogger(__name__)
 
@@ -74,27 +73,6 @@ sys.exit(main())
 """
 
 
-def _die_with_parent() -> None:
-    """Run in each component before exec: the kernel stops it when the command dies, even by SIGKILL."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # not Linux: the normal stop() still applies
-        pass
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _airflow_executable() -> str:
-    beside = Path(sys.executable).parent / "airflow"
-    return str(beside) if beside.exists() else "airflow"
-
-
 def metadata_database(env: dict[str, str]) -> str:
     """The metadata DB for the run: the configured one unless it is SQLite, else the embedded PostgreSQL.
 
@@ -117,7 +95,7 @@ def metadata_database(env: dict[str, str]) -> str:
 def runtime_environment(base: dict[str, str]) -> dict[str, str]:
     """The environment of the components: ``base`` plus what a short-lived local Airflow needs."""
     env = dict(base)
-    port = int(env.get("SQW_AIRFLOW_PORT") or _free_port())
+    port = int(env.get("SQW_AIRFLOW_PORT") or free_port())
     env.update(
         {
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata_database(env),
@@ -166,7 +144,7 @@ class LocalAirflow:
         return self.env["AIRFLOW__API__BASE_URL"]
 
     def _airflow(self, *args: str) -> subprocess.CompletedProcess:
-        result = subprocess.run([_airflow_executable(), *args], env=self.env, capture_output=True, text=True)
+        result = subprocess.run([airflow_executable(), *args], env=self.env, capture_output=True, text=True)
         if result.returncode != 0:
             tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-20:])
             raise RuntimeError(f"`airflow {' '.join(args)}` failed:\n{tail}")
@@ -182,20 +160,10 @@ class LocalAirflow:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.started_at = datetime.now(UTC)
         for name in COMPONENTS:
-            out = (self.log_dir / f"{name}.log").open("ab")
-            command = [_airflow_executable(), name]
+            command = [airflow_executable(), name]
             if name == "scheduler":
                 command = [sys.executable, "-c", _SCHEDULER_WITH_PRELOAD, ",".join(PRELOAD_MODULES)]
-            self.processes[name] = subprocess.Popen(
-                command,
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-                preexec_fn=_die_with_parent,
-            )
-            out.close()
+            self.processes[name] = airflow_processes.start(name, command, self.env, self.log_dir)
         self._wait_until_ready()
 
     def _wait_until_ready(self) -> None:
@@ -216,59 +184,12 @@ class LocalAirflow:
 
     def check_alive(self) -> None:
         """Raise, with the end of its log, when a component has died."""
-        for name, process in self.processes.items():
-            if process.poll() is not None:
-                log_file = self.log_dir / f"{name}.log"
-                tail = "\n".join(log_file.read_text(errors="replace").splitlines()[-20:])
-                raise RuntimeError(f"airflow {name} exited with code {process.returncode}; end of {log_file}:\n{tail}")
-
-    def _descendants(self) -> list:
-        """Every process the components started, including task supervisors that left their process group."""
-        import psutil
-
-        found = []
-        for process in self.processes.values():
-            try:
-                found += psutil.Process(process.pid).children(recursive=True)
-            except psutil.NoSuchProcess:
-                continue
-        return found
+        airflow_processes.check_running(self.processes, self.log_dir)
 
     def stop(self, grace: float = STOP_GRACE) -> None:
-        """SIGTERM to every component's process group and to the task processes that left it; SIGKILL after ``grace`` s.
-
-        SIGINT and SIGTERM are held back meanwhile: a second Ctrl-C cannot leave components behind. A signal
-        that came in is handled when the components are gone.
-        """
-        import psutil
-
-        held = {signal.SIGINT, signal.SIGTERM}
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-        try:
-            # Task processes run in sessions of their own: they are signalled one by one, at the same time.
-            children = self._descendants()
-            for process in self.processes.values():
-                if process.poll() is None:
-                    with contextlib.suppress(ProcessLookupError):
-                        os.killpg(process.pid, signal.SIGTERM)
-            for child in children:
-                with contextlib.suppress(psutil.NoSuchProcess):
-                    child.terminate()
-            deadline = time.monotonic() + grace
-            for process in self.processes.values():
-                try:
-                    process.wait(timeout=max(0.1, deadline - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    with contextlib.suppress(ProcessLookupError):
-                        os.killpg(process.pid, signal.SIGKILL)
-                    process.wait()
-            for child in _wait_gone(children, deadline):
-                with contextlib.suppress(psutil.NoSuchProcess):
-                    child.kill()
-            _wait_gone(children, time.monotonic() + 2)
-            self.processes.clear()
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        """Stop every component and the task processes they started, all at once (see :func:`airflow_processes.stop`)."""
+        airflow_processes.stop(self.processes.values(), grace)
+        self.processes.clear()
 
     def fail_unfinished_runs(self) -> int:
         """Mark the DAG runs queued since :meth:`start` that did not end as failed; returns how many.
@@ -327,26 +248,6 @@ class LocalAirflow:
             else:
                 if failed:
                     log.info("marked %s interrupted DAG run(s) failed", failed)
-
-
-def _wait_gone(processes: list, deadline: float) -> list:
-    """Wait until every process has ended or ``deadline`` (monotonic) passed; returns those still running.
-
-    A process reparented to init stays a zombie until init reaps it: it counts as ended.
-    """
-    import psutil
-
-    def running(process) -> bool:
-        try:
-            return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
-        except psutil.NoSuchProcess:
-            return False
-
-    alive = [p for p in processes if running(p)]
-    while alive and time.monotonic() < deadline:
-        time.sleep(0.1)
-        alive = [p for p in alive if running(p)]
-    return alive
 
 
 def _grace_after(exc_type: type[BaseException] | None) -> float:

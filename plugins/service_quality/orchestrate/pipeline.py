@@ -131,13 +131,18 @@ def _delivery_count(dsn: WarehouseDsn) -> int:
 
 
 @dataclass
-class WarehouseState:
+class PipelineOutputs:
+    """What the pipeline has left in a warehouse, read before and after a run to tell what it changed.
+
+    Not the scale-out proof's table-by-table fingerprint (:mod:`service_quality.proofs.warehouse_fingerprint`).
+    """
+
     deliveries: int
     marts: dict[str, str]
     revisions: list[tuple]
 
     @classmethod
-    def read(cls, dsn: WarehouseDsn) -> WarehouseState:
+    def read(cls, dsn: WarehouseDsn) -> PipelineOutputs:
         return cls(_delivery_count(dsn), mart_checksums(dsn), _published_revisions(dsn))
 
 
@@ -147,8 +152,8 @@ class RunOutcome:
     dsn: WarehouseDsn
     landing: Path
     seconds: float
-    before: WarehouseState
-    after: WarehouseState
+    before: PipelineOutputs
+    after: PipelineOutputs
     transform_seconds: float | None
     transform_tasks: dict[str, int]
     models_ok: int
@@ -217,10 +222,10 @@ def run_pipeline(
 
     bootstrapped = True
     try:
-        before = WarehouseState.read(dsn)
+        before = PipelineOutputs.read(dsn)
     except Exception:  # noqa: BLE001 - a new warehouse: nothing to compare yet
         bootstrapped = False
-        before = WarehouseState(0, {}, [])
+        before = PipelineOutputs(0, {}, [])
 
     progress(f"starting Airflow (scheduler, DAG processor, triggerer, API server) in {env['AIRFLOW_HOME']}")
     stages: dict[str, float] = {}
@@ -248,7 +253,7 @@ def run_pipeline(
         progress("1/4 warehouse_bootstrap")
         done += runs.wait([(BOOTSTRAP_DAG_ID, runs.trigger(BOOTSTRAP_DAG_ID))], label="bootstrap")
         if not bootstrapped:
-            before = WarehouseState(0, {}, [])
+            before = PipelineOutputs(0, {}, [])
         stage("bootstrap")
 
         progress(f"2/4 ingest: {len(INGEST_DAG_IDS)} DAGs in parallel")
@@ -275,7 +280,7 @@ def run_pipeline(
         landing=landing,
         seconds=time.monotonic() - started,
         before=before,
-        after=WarehouseState.read(dsn),
+        after=PipelineOutputs.read(dsn),
         transform_seconds=transform.duration_seconds,
         transform_tasks=model_tasks,
         models_ok=0,

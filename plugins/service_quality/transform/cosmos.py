@@ -376,10 +376,10 @@ def _add_late_data_mark(dag: Any) -> None:
 
     @task(task_id=LATE_DATA_TASK_ID, retries=2)
     def mark_late_data() -> list[str]:
-        from service_quality.airflow_support import warehouse_dsn
         from service_quality.attestation.late import mark_revision_pending
+        from service_quality.warehouse.connection import resolve
 
-        with warehouse_dsn().connect() as conn:
+        with resolve(in_airflow_task=True).connect() as conn:
             pending = mark_revision_pending(conn)
         return [p.message() for p in pending]
 

@@ -1,56 +1,24 @@
-"""Resolve the warehouse connection.
+"""Which warehouse to connect to: the one resolver every task, command and test asks.
 
-The Airflow connection ``warehouse`` is the single source of credentials. Outside Airflow (CLI, tests)
-we read the same thing from ``AIRFLOW_CONN_WAREHOUSE``; when it is unset, the embedded warehouse is used.
+The Airflow connection ``warehouse`` is the single source of credentials. Inside an Airflow task, Airflow
+looks it up in its own order (a configured secrets backend, ``AIRFLOW_CONN_WAREHOUSE``, the metadata
+database). Outside Airflow (commands, tests, benchmarks) the same connection is read from
+``AIRFLOW_CONN_WAREHOUSE``; when it is unset, the embedded warehouse is used (started on demand).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
+
+from service_quality.warehouse import embedded
+from service_quality.warehouse.dsn import WarehouseDsn
+
+__all__ = ["CONN_ID", "ENV_VAR", "WarehouseDsn", "configured", "parse", "resolve"]
 
 CONN_ID = "warehouse"
 ENV_VAR = "AIRFLOW_CONN_WAREHOUSE"
-
-
-@dataclass(frozen=True)
-class WarehouseDsn:
-    host: str
-    port: int
-    user: str
-    password: str
-    dbname: str
-
-    @property
-    def uri(self) -> str:
-        """A libpq URI (also accepted by ``AIRFLOW_CONN_WAREHOUSE``)."""
-        auth = quote(self.user, safe="")
-        if self.password:
-            auth += ":" + quote(self.password, safe="")
-        return f"postgresql://{auth}@{self.host}:{self.port}/{quote(self.dbname, safe='')}"
-
-    @property
-    def airflow_uri(self) -> str:
-        """The same connection in Airflow's URI form (scheme ``postgres``)."""
-        return "postgres" + self.uri[len("postgresql") :]
-
-    def with_dbname(self, dbname: str) -> WarehouseDsn:
-        return WarehouseDsn(self.host, self.port, self.user, self.password, dbname)
-
-    def connect(self, **kwargs):
-        """Open a psycopg 3 connection."""
-        import psycopg
-
-        return psycopg.connect(
-            host=self.host,
-            port=self.port,
-            user=self.user,
-            password=self.password or None,
-            dbname=self.dbname,
-            **kwargs,
-        )
 
 
 def parse(value: str) -> WarehouseDsn:
@@ -58,22 +26,22 @@ def parse(value: str) -> WarehouseDsn:
     value = value.strip()
     if value.startswith("{"):
         data = json.loads(value)
-        return WarehouseDsn(
-            host=data.get("host") or "127.0.0.1",
-            port=int(data.get("port") or 5432),
-            user=data.get("login") or "postgres",
-            password=data.get("password") or "",
-            dbname=data.get("schema") or data.get("database") or "warehouse",
+        return WarehouseDsn.from_airflow_fields(
+            host=data.get("host"),
+            port=data.get("port"),
+            login=data.get("login"),
+            password=data.get("password"),
+            schema=data.get("schema") or data.get("database"),
         )
     parts = urlsplit(value)
     if parts.scheme not in {"postgres", "postgresql"}:
         raise ValueError(f"{ENV_VAR} must be a postgres:// URI or JSON, got scheme {parts.scheme!r}")
-    return WarehouseDsn(
-        host=unquote(parts.hostname or "127.0.0.1"),
-        port=parts.port or 5432,
-        user=unquote(parts.username or "postgres"),
+    return WarehouseDsn.from_airflow_fields(
+        host=unquote(parts.hostname or ""),
+        port=parts.port,
+        login=unquote(parts.username or ""),
         password=unquote(parts.password or ""),
-        dbname=unquote(parts.path.lstrip("/")) or "warehouse",
+        schema=unquote(parts.path.lstrip("/")),
     )
 
 
@@ -83,11 +51,18 @@ def configured() -> WarehouseDsn | None:
     return parse(value) if value else None
 
 
-def resolve() -> WarehouseDsn:
-    """The configured warehouse, else the embedded one (started on demand)."""
+def resolve(*, in_airflow_task: bool = False) -> WarehouseDsn:
+    """The warehouse to connect to (see the module docstring for the order in each place).
+
+    ``in_airflow_task=True`` asks Airflow for the connection ``warehouse`` (env var, secrets backend or
+    metadata DB); there is no embedded fallback in a task: a deployment without the connection fails.
+    """
+    if in_airflow_task:
+        from airflow.sdk import BaseHook
+
+        conn = BaseHook.get_connection(CONN_ID)
+        return WarehouseDsn.from_airflow_fields(conn.host, conn.port, conn.login, conn.password, conn.schema)
     dsn = configured()
     if dsn is not None:
         return dsn
-    from service_quality.warehouse import embedded
-
     return embedded.start()

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from service_quality.paths import EMBEDDED_PGDATA
-from service_quality.warehouse.connection import WarehouseDsn
+from service_quality.warehouse.dsn import WarehouseDsn
 
 DEFAULT_PORT = 54329
 DBNAME = "warehouse"

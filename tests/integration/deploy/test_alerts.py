@@ -19,7 +19,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from service_quality.deploy import alerts
+from service_quality import alerts
 
 
 class _Receiver(BaseHTTPRequestHandler):
@@ -118,7 +118,7 @@ from datetime import datetime
 
 from airflow.sdk import dag, task
 
-from service_quality.deploy.alerts import on_failure
+from service_quality.alerts import on_failure
 
 
 @dag(schedule=None, start_date=datetime(2025, 1, 1), catchup=False,

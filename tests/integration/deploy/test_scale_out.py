@@ -11,7 +11,7 @@ import socket
 
 import pytest
 
-from service_quality.deploy.scaleout import pipeline_stages, prove
+from service_quality.proofs.scaleout import pipeline_stages, prove
 
 pytestmark = [pytest.mark.integration, pytest.mark.airflow]
 

@@ -31,7 +31,7 @@ FILE_IDENTITY_COLUMNS = ("path", "arrived_at", "_arrived_at", "archive_uri")
 
 
 @dataclass(frozen=True)
-class TableState:
+class TableFingerprint:
     rows: int
     checksum: str
 
@@ -84,14 +84,14 @@ def _comparable_rows_query(conn, schema: str, table: str, by_content: bool = Fal
     )
 
 
-def _table_state(conn, schema: str, table: str, by_content: bool = False) -> TableState:
+def _table_state(conn, schema: str, table: str, by_content: bool = False) -> TableFingerprint:
     from psycopg import sql
 
     query = sql.SQL(
         "select count(*), coalesce(md5(string_agg(r::text, E'\\n' order by r::text)), '') from ({rows}) r"
     ).format(rows=_comparable_rows_query(conn, schema, table, by_content))
     rows, checksum = conn.execute(query).fetchone()
-    return TableState(int(rows), checksum)
+    return TableFingerprint(int(rows), checksum)
 
 
 def rows(dsn: WarehouseDsn, key: str) -> list[str]:
@@ -114,9 +114,9 @@ def row_differences(left: WarehouseDsn, right: WarehouseDsn, key: str, limit: in
     return [f"- {r}" for r in only_a] + [f"+ {r}" for r in only_b]
 
 
-def snapshot(dsn: WarehouseDsn, by_content: bool = False) -> dict[str, TableState]:
+def snapshot(dsn: WarehouseDsn, by_content: bool = False) -> dict[str, TableFingerprint]:
     """Fingerprint of ``raw.*``, ``quarantine.*`` and ``ops.deliveries``, keyed by ``schema.table``."""
-    state: dict[str, TableState] = {}
+    state: dict[str, TableFingerprint] = {}
     with dsn.connect() as conn:
         tables = conn.execute(
             """
@@ -138,7 +138,7 @@ def delivery_status_counts(dsn: WarehouseDsn) -> dict[tuple[str, str], int]:
     return {(source, status): int(n) for source, status, n in rows}
 
 
-def differences(left: dict[str, TableState], right: dict[str, TableState]) -> list[str]:
+def differences(left: dict[str, TableFingerprint], right: dict[str, TableFingerprint]) -> list[str]:
     """Human-readable differences between two snapshots; empty when they are equal."""
     found = []
     for key in sorted(set(left) | set(right)):

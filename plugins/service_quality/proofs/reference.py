@@ -6,7 +6,7 @@ one interpreter: the same code path as typing the command, without paying Airflo
 for every DAG. The caller provides the environment (metadata database, warehouse connection,
 landing root); nothing here reads configuration of its own.
 
-Usage: ``python -m service_quality.deploy.reference DATE STAGE [STAGE ...]`` where a stage is a
+Usage: ``python -m service_quality.proofs.reference DATE STAGE [STAGE ...]`` where a stage is a
 comma-separated list of DAG ids (run in that order; stages in order). The last line printed is
 ``{"dag_id": {"state": ..., "seconds": ...}}``.
 """
@@ -27,7 +27,7 @@ def run(logical_date: str, stages: list[list[str]]) -> dict[str, dict]:
     from airflow.cli import cli_parser
     from airflow.models.pool import Pool
 
-    from service_quality.deploy.scaleout import POOLS
+    from service_quality.proofs.celery_cluster import POOLS
 
     for name, slots, description in POOLS:
         Pool.create_or_update_pool(name, slots, description, include_deferred=False)

@@ -2,7 +2,7 @@
 
 Wire it in a DAG's ``default_args`` (task failures) and/or as the DAG's ``on_failure_callback``::
 
-    from service_quality.deploy.alerts import on_failure
+    from service_quality.alerts import on_failure
     default_args = {"owner": "data-platform", "retries": 2, "on_failure_callback": on_failure}
 
 Where the alert goes is configuration, not code: the Airflow connection ``alerts_webhook``

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from service_quality.deploy import warehouse_state
+from service_quality.proofs import warehouse_fingerprint
 
 pytestmark = pytest.mark.integration
 
@@ -65,13 +65,13 @@ def test_same_data_in_another_order_has_the_same_fingerprint(databases):
     _load(second, [1, 0])
     _load(third, [1, 0], name_override="Kaliningrad 2")
 
-    a, b, c = (warehouse_state.snapshot(d) for d in (first, second, third))
+    a, b, c = (warehouse_fingerprint.snapshot(d) for d in (first, second, third))
     assert a["raw.stores"].rows == 2 and a["quarantine.stores"].rows == 1 and a["ops.deliveries"].rows == 2
-    assert warehouse_state.differences(a, b) == []
-    assert warehouse_state.delivery_status_counts(first) == {("stores", "loaded"): 2}
-    diff = warehouse_state.differences(a, c)
+    assert warehouse_fingerprint.differences(a, b) == []
+    assert warehouse_fingerprint.delivery_status_counts(first) == {("stores", "loaded"): 2}
+    diff = warehouse_fingerprint.differences(a, c)
     assert [d.split(":")[0] for d in diff] == ["raw.stores"]
-    rows = warehouse_state.row_differences(first, third, "raw.stores")
+    rows = warehouse_fingerprint.row_differences(first, third, "raw.stores")
     assert [r.split(",")[:2] for r in rows] == [
         ["- (KGD", '"Kaliningrad 1"'],
         ["- (KGD", '"Kaliningrad One"'],
@@ -120,9 +120,11 @@ def test_identical_deliveries_resolved_in_another_order_differ_by_file_but_not_b
                         [winner, f"2025-03-0{3 + index}T06:00:00+00"],
                     )
             conn.commit()
-    by_file = warehouse_state.differences(warehouse_state.snapshot(first), warehouse_state.snapshot(second))
+    by_file = warehouse_fingerprint.differences(
+        warehouse_fingerprint.snapshot(first), warehouse_fingerprint.snapshot(second)
+    )
     assert [d.split(":")[0] for d in by_file] == ["ops.deliveries", "raw.stores"]
-    by_content = warehouse_state.differences(
-        warehouse_state.snapshot(first, by_content=True), warehouse_state.snapshot(second, by_content=True)
+    by_content = warehouse_fingerprint.differences(
+        warehouse_fingerprint.snapshot(first, by_content=True), warehouse_fingerprint.snapshot(second, by_content=True)
     )
     assert by_content == []

@@ -1,1 +1,0 @@
-"""Deployment helpers: worker naming, failure alerts, and the Celery scale-out harness."""
