@@ -9,6 +9,7 @@ symbols change (``90.1`` / ``90,1``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal, localcontext
@@ -222,3 +223,23 @@ def explain(scorecard: Mapping[str, Any], components: Sequence[Mapping[str, Any]
         else:
             notes.append(gt.gettext("Not attested: %(reason)s.") % {"reason": gt.gettext(REASONS.get(reason, reason))})
     return Explanation(lines, total_line, notes)
+
+
+_NUMBER = {"en": r"-?\d[\d,]*(?:\.\d+)?", "ru": r"-?\d[\d\u00a0\u202f ]*(?:,\d+)?"}
+
+
+def parse_number(text: str, locale: str) -> Decimal:
+    """A number as printed in ``locale`` back to a Decimal (``1 234,5`` → 1234.5)."""
+    if locale == "ru":
+        return Decimal(re.sub(r"[\u00a0\u202f ]", "", text).replace(",", "."))
+    return Decimal(text.replace(",", ""))
+
+
+def parse_total_line(line: str, locale: str) -> tuple[list[Decimal], Decimal, Decimal]:
+    """The printed parts, their printed sum and the 1-decimal total of a total line, read back."""
+    number = _NUMBER[locale]
+    found = re.search(rf"((?:{number} \+ )*{number}) = ({number}) → ({number})", line)
+    if not found:
+        raise ValueError(f"not a total line: {line!r}")
+    parts = [parse_number(p, locale) for p in found.group(1).split(" + ")]
+    return parts, parse_number(found.group(2), locale), parse_number(found.group(3), locale)

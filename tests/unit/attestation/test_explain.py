@@ -2,30 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 import pytest
 
-from service_quality.attestation.explain import explain, largest_remainder
+from service_quality.attestation.explain import explain, largest_remainder, parse_number, parse_total_line
 from service_quality.attestation.i18n import fmt, fmt_money, round_half_up
-
-NUMBER = {"en": r"-?\d[\d,]*\.\d+", "ru": r"-?\d[\d\u00a0\u202f ]*,\d+"}
-
-
-def parse(text: str, locale: str) -> Decimal:
-    if locale == "ru":
-        return Decimal(re.sub(r"[\u00a0\u202f ]", "", text).replace(",", "."))
-    return Decimal(text.replace(",", ""))
-
-
-def total_numbers(line: str, locale: str) -> tuple[list[Decimal], Decimal, Decimal]:
-    """The parts, their printed sum and the 1-decimal total of a ``Total:`` line."""
-    number = NUMBER[locale]
-    m = re.search(rf"((?:{number} \+ )*{number}) = ({number}) → ({number})", line)
-    assert m, line
-    parts = [parse(p, locale) for p in m.group(1).split(" + ")]
-    return parts, parse(m.group(2), locale), parse(m.group(3), locale)
 
 
 def component(name, points, base, status="included", n=4, minimum=3, order=None):
@@ -104,13 +86,13 @@ def test_printed_parts_add_up_for_awkward_weights(locale):
             component("sales_productivity", None, "0.10", status="insufficient_data", n=2, minimum=10),
         ]
         exp = explain(attested("0"), comps, locale)
-        parts, printed_sum, _total = total_numbers(exp.total_line, locale)
+        parts, printed_sum, _total = parse_total_line(exp.total_line, locale)
         assert sum(parts) == printed_sum
         exact = (Decimal(a) * Decimal("0.30") + Decimal(b) * Decimal("0.35") + Decimal(c) * Decimal("0.35")) / 1
         assert printed_sum == round_half_up(exact, 2)
         # Each component line ends with its printed part, the same number as in the total line.
         included = [line for line in exp.lines if "×" in line]
-        assert [parse(line.rsplit("= ", 1)[1], locale) for line in included] == parts
+        assert [parse_number(line.rsplit("= ", 1)[1], locale) for line in included] == parts
 
 
 def test_the_total_is_half_away_from_zero():
