@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
 #: Grade colours, shared with the stylesheet (templates/report.css).
@@ -22,6 +23,7 @@ class Bar:
     label: str
     points: float | None  # None: the component is not counted (insufficient data, not applicable)
     note: str = ""  # shown after the value, e.g. the effective weight
+    text: str | None = None  # the value as printed in the report's locale (default: 1 decimal, half up)
 
 
 @dataclass(frozen=True)
@@ -30,13 +32,15 @@ class TrendPoint:
     total: float | None  # None: not attested (or no scorecard) in that period
     grade: str | None = None
     current: bool = False
+    text: str | None = None  # the total as printed in the report's locale (default: 1 decimal, half up)
 
 
 def _fmt(value: float) -> str:
-    return f"{value:.1f}"
+    """One decimal, half away from zero (never Python's half-to-even ``.1f``: 77.25 → 77.3)."""
+    return str(Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
-def component_bars(bars: Sequence[Bar], width: int = 420) -> str:
+def component_bars(bars: Sequence[Bar], width: int = 420, not_counted: str = "not counted") -> str:
     """Horizontal bars, 0–100 points per component; components not counted are drawn as a dashed track."""
     row_h, label_w, value_w, top = 22, 150, 92, 4
     track_w = width - label_w - value_w
@@ -61,7 +65,7 @@ def component_bars(bars: Sequence[Bar], width: int = 420) -> str:
                 f'<rect x="{label_w}" y="{y + 5}" width="{track_w}" height="12" rx="2" fill="none" '
                 f'stroke="{MUTED}" stroke-dasharray="3 3" />'
             )
-            value = "not counted"
+            value = not_counted
             colour = "#7b8794"
         else:
             points = max(0.0, min(100.0, float(bar.points)))
@@ -70,7 +74,7 @@ def component_bars(bars: Sequence[Bar], width: int = 420) -> str:
             parts.append(
                 f'<rect x="{label_w}" y="{y + 5}" width="{track_w * points / 100:.1f}" height="12" rx="2" fill="{colour}" />'
             )
-            value = _fmt(float(bar.points))
+            value = bar.text or _fmt(float(bar.points))
         note = f' <tspan fill="#7b8794">{escape(bar.note)}</tspan>' if bar.note else ""
         parts.append(
             f'<text x="{label_w + track_w + 6}" y="{y + 15}" font-size="11" fill="{colour}" font-weight="600">'
@@ -124,13 +128,15 @@ def trend(points: Sequence[TrendPoint], width: int = 260, height: int = 110) -> 
         )
         parts.append(
             f'<text x="{cx:.1f}" y="{height - bottom - h - 4:.1f}" font-size="10" fill="{INK}" '
-            f'text-anchor="middle">{_fmt(value)}</text>'
+            f'text-anchor="middle">{escape(p.text or _fmt(value))}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
 
 
-def grade_distribution(counts: dict[str, int], width: int = 320, height: int = 22) -> str:
+def grade_distribution(
+    counts: dict[str, int], width: int = 320, height: int = 22, empty: str = "no attested employees"
+) -> str:
     """One stacked bar: the share of each grade among attested employees, with counts in the segments."""
     total = sum(counts.get(g, 0) for g in GRADE_COLOURS)
     parts = [
@@ -140,7 +146,7 @@ def grade_distribution(counts: dict[str, int], width: int = 320, height: int = 2
     if total == 0:
         parts.append(f'<rect width="{width}" height="{height}" rx="3" fill="#f1f3f5" />')
         parts.append(
-            f'<text x="{width / 2}" y="{height / 2 + 4}" font-size="11" fill="#7b8794" text-anchor="middle">no attested employees</text>'
+            f'<text x="{width / 2}" y="{height / 2 + 4}" font-size="11" fill="#7b8794" text-anchor="middle">{escape(empty)}</text>'
         )
     x = 0.0
     for grade, colour in GRADE_COLOURS.items():

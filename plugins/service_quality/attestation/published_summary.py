@@ -76,6 +76,10 @@ class AttestationSummary:
             out += [f"  {title}: {'; '.join(winners)}" for title, winners in groups.items()]
         if self.reports_index is not None:
             out.append(f"HTML reports: {self.reports_index}")
+            out.append(
+                f"Staff statements (one printable page per employee and period): "
+                f"{self.reports_index.parent}/<period>/staff/<employee_code>.html"
+            )
         return "\n".join(out)
 
 

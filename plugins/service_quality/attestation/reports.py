@@ -22,7 +22,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from service_quality.attestation import charts
+from service_quality.attestation import charts, explain
+from service_quality.attestation.explain import _
+from service_quality.attestation.i18n import fmt, fmt_date, fmt_signed, fmt_trimmed, report_locale, translations
 from service_quality.attestation.periods import Period, parse
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -32,24 +34,22 @@ log = logging.getLogger(__name__)
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
-COMPONENT_ORDER = ("service_audit", "customer_feedback", "product_knowledge", "sales_productivity", "team_result")
-COMPONENT_LABELS = {
-    "service_audit": "Mystery shopping",
-    "customer_feedback": "Customer feedback",
-    "product_knowledge": "Product knowledge",
-    "sales_productivity": "Sales per hour",
-    "team_result": "Team result",
-}
+COMPONENT_ORDER = explain.COMPONENT_ORDER
+COMPONENT_LABELS = explain.COMPONENT_LABELS
 AWARD_LABELS = {
-    "best_service_store": "Best service, store",
-    "best_service_region": "Best service, region",
-    "best_service_chain": "Best service, chain",
-    "best_store_region": "Best store, region",
-    "best_brand_representation": "Best brand representation",
+    "best_service_store": _("Best service, store"),
+    "best_service_region": _("Best service, region"),
+    "best_service_chain": _("Best service, chain"),
+    "best_store_region": _("Best store, region"),
+    "best_brand_representation": _("Best brand representation"),
 }
 AWARD_ORDER = tuple(AWARD_LABELS)
 GRADES = ("A", "B", "C", "D")
-GRADE_NAMES = {"A": "exemplary", "B": "meets expectations", "C": "needs improvement", "D": "unsatisfactory"}
+GRADE_NAMES = explain.GRADE_NAMES
+#: The grade bands of ATTESTATION_METHOD.md §5 (grade_bands seed), as printed on the statements.
+GRADE_BANDS = (("A", 85), ("B", 70), ("C", 55), ("D", None))
+#: Appeals (§8): the window after the visit's first arrival, and who may file.
+APPEAL_WINDOW_DAYS = 7
 
 
 @dataclass
@@ -72,9 +72,32 @@ class Revision:
 class EmployeeCard:
     row: dict[str, Any]
     components: list[dict[str, Any]]
-    explanation_lines: list[str]
+    explanation: explain.Explanation
     bars_svg: str
     trend_svg: str
+    trend: list[charts.TrendPoint] = field(default_factory=list)
+
+    @property
+    def explanation_lines(self) -> list[str]:
+        return self.explanation.lines
+
+    @property
+    def component_rows(self) -> list[tuple[explain.ComponentLine, dict[str, Any]]]:
+        """Each component's printed line beside its row (points for the bar, observations, minimum)."""
+        rows = {c["component"]: c for c in self.components}
+        return [(line, rows[line.component]) for line in self.explanation.components]
+
+    @property
+    def bar_width(self) -> dict[str, float]:
+        """Bar widths in % of the track (0–100 points)."""
+        return {
+            c["component"]: max(0.0, min(100.0, float(c["points"]))) if c.get("points") is not None else 0.0
+            for c in self.components
+        }
+
+    @property
+    def statement_file(self) -> str:
+        return f"staff/{_safe(self.row['employee_code'])}.html"
 
 
 @dataclass
@@ -163,7 +186,7 @@ def _component_sort_key(c: dict[str, Any]) -> tuple:
 
 
 def _trend_points(
-    period: Period, employee_code: str, quarter_totals: dict[tuple[str, str], dict[str, Any]]
+    period: Period, employee_code: str, quarter_totals: dict[tuple[str, str], dict[str, Any]], locale: str = "en"
 ) -> list[charts.TrendPoint]:
     year = period.start.year
     points = []
@@ -177,13 +200,17 @@ def _trend_points(
                 total=_num(row["total_points"]) if attested else None,
                 grade=row.get("grade") if attested else None,
                 current=period.period_type == "quarter" and period.label == label,
+                text=fmt(row["total_points"], 1, locale) if attested else None,
             )
         )
     return points
 
 
-def load_period(conn: psycopg.Connection, revision: Revision) -> tuple[list[StorePage], list[dict[str, Any]]]:
-    """The store pages and the awards of one published period (its latest revision)."""
+def load_period(
+    conn: psycopg.Connection, revision: Revision, locale: str = "en"
+) -> tuple[list[StorePage], list[dict[str, Any]]]:
+    """The store pages and the awards of one published period (its latest revision), in ``locale``."""
+    gt = translations(locale)
     period = revision.period
     key = [period.period_type, period.label]
     scorecards = _rows(
@@ -221,26 +248,29 @@ def load_period(conn: psycopg.Connection, revision: Revision) -> tuple[list[Stor
         page = stores.setdefault(code, StorePage(code, names.get(code), row.get("region")))
         comps = sorted(by_employee.get(row["employee_code"], []), key=_component_sort_key)
         for c in comps:
-            c["label"] = c.get("component_label") or COMPONENT_LABELS.get(c["component"], c["component"])
+            c["label"] = gt.gettext(COMPONENT_LABELS.get(c["component"], c.get("component_label") or c["component"]))
+        explanation = explain.explain(row, comps, locale)
         bars = [
             charts.Bar(
                 label=c["label"],
                 points=_num(c["points"]) if c.get("status") == "included" and c.get("points") is not None else None,
-                note=f"× {float(c['effective_weight']):.2f}"
+                note=f"× {fmt_trimmed(c['effective_weight'], 2, locale)}"
                 if c.get("status") == "included" and c.get("effective_weight") is not None
                 else "",
+                text=fmt(c["points"], 1, locale) if c.get("points") is not None else None,
             )
             for c in comps
             if c.get("status") != "not_applicable"
         ]
-        lines = [line for line in (row.get("explanation") or "").splitlines() if line.strip()]
+        trend = _trend_points(period, row["employee_code"], quarter_totals, locale)
         page.cards.append(
             EmployeeCard(
                 row=row,
                 components=comps,
-                explanation_lines=lines,
-                bars_svg=charts.component_bars(bars) if bars else "",
-                trend_svg=charts.trend(_trend_points(period, row["employee_code"], quarter_totals)),
+                explanation=explanation,
+                bars_svg=charts.component_bars(bars, not_counted=gt.gettext("not counted")) if bars else "",
+                trend_svg=charts.trend(trend),
+                trend=trend,
             )
         )
     for page in stores.values():
@@ -259,14 +289,19 @@ def load_period(conn: psycopg.Connection, revision: Revision) -> tuple[list[Stor
         )
     )
     for a in awards:
-        a["label"] = AWARD_LABELS.get(a["award"], a["award"].replace("_", " ").capitalize())
+        a["label"] = (
+            gt.gettext(AWARD_LABELS[a["award"]])
+            if a["award"] in AWARD_LABELS
+            else a["award"].replace("_", " ").capitalize()
+        )
         a["store_name"] = names.get(a.get("store_code") or "")
         if a.get("score") is None and a.get("_extra"):
             a["score"] = a["_extra"].get("value")
     return sorted(stores.values(), key=lambda s: (s.region or "", s.store_code)), awards
 
 
-def _environment():
+def _environment(locale: str = "en"):
+    """The Jinja2 environment of one locale: gettext catalogs through ``jinja2.ext.i18n``, Babel formats."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
     from markupsafe import Markup
 
@@ -276,16 +311,32 @@ def _environment():
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    gt = translations(locale)
+    env.install_gettext_translations(gt, newstyle=True)
     env.filters["svg"] = Markup  # the chart functions escape their own text
-    env.filters["pts"] = lambda v: "—" if v is None else f"{float(v):.1f}"
-    env.filters["signed"] = lambda v: "" if v is None else f"{float(v):+.1f}"
-    env.filters["utc"] = lambda v: "" if v is None else f"{v.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    env.filters["pts"] = lambda v: "—" if v is None else fmt(v, 1, locale)
+    env.filters["num"] = lambda v, places=0: "—" if v is None else fmt(v, places, locale)
+    env.filters["signed"] = lambda v: fmt_signed(v, 1, locale)
+    env.filters["day"] = lambda v: fmt_date(v, locale)
+    env.filters["utc"] = lambda v: (
+        "" if v is None else f"{fmt_date(v.astimezone(UTC), locale)} {v.astimezone(UTC):%H:%M} UTC"
+    )
+    env.filters["role"] = lambda v: gt.gettext(explain.ROLE_LABELS[v]) if v in explain.ROLE_LABELS else (v or "")
+    env.filters["reason"] = lambda v: (
+        gt.gettext(explain.REASONS[v]) if v in explain.REASONS else (v or "").replace("_", " ")
+    )
     env.globals.update(
+        locale=locale,
         grades=GRADES,
-        grade_names=GRADE_NAMES,
+        grade_names={g: gt.gettext(n) for g, n in GRADE_NAMES.items()},
+        grade_bands=GRADE_BANDS,
+        appeal_window_days=APPEAL_WINDOW_DAYS,
         grade_colours=charts.GRADE_COLOURS,
-        grade_distribution=charts.grade_distribution,
+        grade_distribution=lambda counts, w, h: charts.grade_distribution(
+            counts, w, h, empty=gt.gettext("no attested employees")
+        ),
         css=(TEMPLATES_DIR / "report.css").read_text(encoding="utf-8"),
     )
     return env
@@ -301,9 +352,16 @@ def _write(path: Path, text: str) -> Path:
     return path
 
 
-def render_reports(conn: psycopg.Connection, out_dir: Path, periods: list[Period] | None = None) -> RenderResult:
-    """Render the pages of ``periods`` (default: every published period) and the index into ``out_dir``."""
-    env = _environment()
+def render_reports(
+    conn: psycopg.Connection, out_dir: Path, periods: list[Period] | None = None, locale: str | None = None
+) -> RenderResult:
+    """Render the pages of ``periods`` (default: every published period) and the index into ``out_dir``.
+
+    Per period: a statement per employee (``<period>/staff/<employee_code>.html``), a team page per
+    store, the awards page; then the HR index. ``locale`` defaults to the ``report_locale`` Variable.
+    """
+    locale = report_locale(locale)
+    env = _environment(locale)
     revisions = published_revisions(conn)
     wanted = {(p.period_type, p.label) for p in periods} if periods is not None else None
     missing = wanted - {(r.period.period_type, r.period.label) for r in revisions} if wanted else set()
@@ -315,7 +373,7 @@ def render_reports(conn: psycopg.Connection, out_dir: Path, periods: list[Period
     pages: list[Path] = []
     overview = []
     for rev in revisions:
-        stores, awards = load_period(conn, rev)
+        stores, awards = load_period(conn, rev, locale)
         attested = [c for s in stores for c in s.cards if c.row.get("status") == "attested"]
         counts = Counter(c.row.get("grade") for c in attested)
         overview.append(
@@ -327,15 +385,20 @@ def render_reports(conn: psycopg.Connection, out_dir: Path, periods: list[Period
                 "employees": sum(len(s.cards) for s in stores),
                 "attested": len(attested),
                 "awards": len(awards),
+                "statements": sum(len(s.cards) for s in stores),
             }
         )
         if wanted is not None and (rev.period.period_type, rev.period.label) not in wanted:
             continue
         folder = out_dir / _safe(rev.period.label)
         common = {"rev": rev, "period": rev.period, "stores": stores, "root": ".."}
+        statement = env.get_template("statement.html")
         for store in stores:
             html = env.get_template("store.html").render(store=store, **common)
             pages.append(_write(folder / store.file_name, html))
+            for card in store.cards:
+                html = statement.render(card=card, store=store, rev=rev, period=rev.period, root="../..")
+                pages.append(_write(folder / card.statement_file, html))
         groups: dict[str, list[dict[str, Any]]] = {}
         for award in awards:
             groups.setdefault(award["label"], []).append(award)

@@ -113,6 +113,9 @@ def run(args: argparse.Namespace) -> int:
     from service_quality.orchestrate.pipeline import print_error
     from service_quality.warehouse import connection
 
+    # The demo chain is Russian: its reports and staff statements are rendered in Russian unless the
+    # Airflow Variable report_locale is already set (the Airflow processes inherit this environment).
+    os.environ.setdefault("AIRFLOW_VAR_REPORT_LOCALE", "ru")
     with interruptible():
         try:
             landing = simulate_once(args)

@@ -7,9 +7,12 @@ two stores, five employees (Cyrillic names), quarters 2025-Q1 and 2025-Q2 and th
 
 from __future__ import annotations
 
+import os
+import subprocess
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -20,7 +23,7 @@ create table attestation.components (
     period_type text, period_label text, employee_code text, component text, status text,
     n_observations numeric, raw_value numeric, shrunk_value numeric, points numeric, base_weight numeric,
     effective_weight numeric, weighted_points numeric, methodology_version text, component_label text,
-    explanation_line text, built_at timestamptz default clock_timestamp()
+    explanation_line text, min_observations numeric, built_at timestamptz default clock_timestamp()
 );
 create table attestation.scorecards (
     period_type text, period_label text, employee_code text, full_name text, store_code text, region text,
@@ -75,7 +78,7 @@ def fill_models(dsn: WarehouseDsn) -> None:
                     line = f"{comp_label}: {4 + i} observations → {points} pts × {weight} = {weighted:.1f}"
                     lines.append(line)
                     conn.execute(
-                        "insert into attestation.components values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,'1.1',%s,%s)",
+                        "insert into attestation.components values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,'1.1',%s,%s,%s)",
                         [
                             period_type,
                             label,
@@ -91,6 +94,7 @@ def fill_models(dsn: WarehouseDsn) -> None:
                             weighted,
                             comp_label,
                             line,
+                            3,
                         ],
                     )
                 total = round(total, 1)
@@ -183,3 +187,26 @@ def built(att_warehouse: WarehouseDsn) -> Iterator[WarehouseDsn]:
     """A bootstrapped warehouse whose attestation models are built for 2025-Q1, 2025-Q2 and 2025."""
     fill_models(att_warehouse)
     yield att_warehouse
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def ensure_chromium() -> Path:
+    """The Debian ``chromium`` (and ``chromium-driver``, ``poppler-utils`` for pdftotext), installed with
+    apt-get when missing (CI runs the tests as root)."""
+    if not CHROMIUM.exists():
+        if os.geteuid() != 0:
+            pytest.fail("chromium is not installed and the tests are not root: apt-get install -y chromium")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        packages = ["chromium", "chromium-driver", "poppler-utils"]
+        install = ["apt-get", "install", "-y", "--no-install-recommends", *packages]
+        if subprocess.run(install, env=env, capture_output=True, check=False).returncode != 0:
+            subprocess.run(["apt-get", "update"], env=env, capture_output=True, check=True)
+            subprocess.run(install, env=env, capture_output=True, check=True)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    return ensure_chromium()

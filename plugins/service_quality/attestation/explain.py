@@ -1,0 +1,245 @@
+"""The explanation lines of a scorecard, rendered from the long-format components rows per locale.
+
+ATTESTATION_METHOD.md §7: each included component's weighted points are printed with 2 decimals; the
+parts are rounded by the largest-remainder method so that their printed sum equals the unrounded total
+printed with 2 decimals; that is then followed by the 1-decimal total and the grade. Every rounding is
+half away from zero. The same rows give the same numbers in every locale; only words and number
+symbols change (``90.1`` / ``90,1``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal, localcontext
+from typing import Any
+
+from service_quality.attestation.i18n import fmt, fmt_trimmed, round_half_up, translations
+
+COMPONENT_ORDER = ("service_audit", "customer_feedback", "product_knowledge", "sales_productivity", "team_result")
+
+
+def _(message: str) -> str:
+    """Marks a message for extraction; translated where it is used (per locale)."""
+    return message
+
+
+COMPONENT_LABELS = {
+    "service_audit": _("Mystery shopping"),
+    "customer_feedback": _("Customer feedback"),
+    "product_knowledge": _("Product knowledge"),
+    "sales_productivity": _("Sales productivity"),
+    "team_result": _("Team result"),
+}
+ROLE_LABELS = {
+    "sales_consultant": _("sales consultant"),
+    "cashier": _("cashier"),
+    "store_manager": _("store manager"),
+    "service_engineer": _("service engineer"),
+    "receptionist": _("receptionist"),
+    "waiter": _("waiter"),
+}
+GRADE_NAMES = {
+    "A": _("exemplary"),
+    "B": _("meets expectations"),
+    "C": _("needs improvement"),
+    "D": _("unsatisfactory"),
+}
+REASONS = {
+    "insufficient_data": _("insufficient data"),
+    "short_tenure": _("too few assigned days"),
+    "no_observations": _("no observations in the period"),
+}
+
+
+def dec(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def largest_remainder(values: Sequence[Decimal], places: int = 2) -> list[Decimal]:
+    """``values`` rounded to ``places`` decimals so that they sum to their exact sum rounded (half up).
+
+    Each value is first rounded down; the units still missing go to the largest remainders (ties: the
+    earlier part). Non-negative parts (points × weight are never negative) keep every part within one
+    unit of its exact value.
+    """
+    unit = Decimal(1).scaleb(-places)
+    with localcontext() as ctx:
+        ctx.prec = 60
+        exact = [Decimal(v) for v in values]
+        target = round_half_up(sum(exact, Decimal(0)), places)
+        floors = [v.quantize(unit, rounding=ROUND_FLOOR) for v in exact]
+        missing = int((target - sum(floors, Decimal(0))) / unit)
+        order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
+        parts = list(floors)
+        for i in order[: max(missing, 0)]:
+            parts[i] += unit
+    return parts
+
+
+@dataclass(frozen=True)
+class ComponentLine:
+    component: str
+    label: str
+    status: str
+    text: str
+    weighted_printed: Decimal | None  # the printed (largest-remainder) weighted part of an included component
+
+
+@dataclass(frozen=True)
+class Explanation:
+    components: list[ComponentLine]
+    total_line: str | None  # "Total: a + b = s → t → grade G"
+    notes: list[str]  # critical failure, not attested
+
+    @property
+    def lines(self) -> list[str]:
+        return [c.text for c in self.components] + ([self.total_line] if self.total_line else []) + self.notes
+
+
+def _unit_text(gt, component: str, row: Mapping[str, Any], locale: str) -> str:
+    n = dec(row.get("n_observations")) or Decimal(0)
+    whole = n == n.to_integral_value()
+    count = int(n) if whole else 2  # ngettext form "many" for decimals (12.5 hours)
+    shown = fmt(n, 0 if whole else 1, locale)
+    forms = {
+        "service_audit": gt.ngettext("%(n)s visit", "%(n)s visits", count),
+        "customer_feedback": gt.ngettext("%(n)s response", "%(n)s responses", count),
+        "product_knowledge": gt.ngettext("%(n)s test", "%(n)s tests", count),
+        "sales_productivity": gt.ngettext("%(n)s hour", "%(n)s hours", count),
+        "team_result": gt.ngettext("%(n)s store observation", "%(n)s store observations", count),
+    }
+    text = forms.get(component) or gt.ngettext("%(n)s observation", "%(n)s observations", count)
+    return text % {"n": shown}
+
+
+def _minimum_text(gt, row: Mapping[str, Any], locale: str) -> str:
+    minimum = dec(row.get("min_observations"))
+    if minimum is None:
+        return ""
+    return gt.gettext("minimum %(min)s") % {"min": fmt_trimmed(minimum, 1, locale)}
+
+
+def explain(scorecard: Mapping[str, Any], components: Sequence[Mapping[str, Any]], locale: str = "en") -> Explanation:
+    """The explanation of one scorecard in ``locale`` from its components rows (any order)."""
+    gt = translations(locale)
+    comps = sorted(
+        components,
+        key=lambda c: (
+            c.get("component_order")
+            or (COMPONENT_ORDER.index(c["component"]) + 1 if c["component"] in COMPONENT_ORDER else 99),
+            c["component"],
+        ),
+    )
+    included = [c for c in comps if c.get("status") == "included" and c.get("points") is not None]
+    with localcontext() as ctx:
+        ctx.prec = 60
+        base_sum = sum((dec(c.get("base_weight")) or Decimal(0) for c in included), Decimal(0))
+        if base_sum:
+            exact_parts = [dec(c["base_weight"]) * dec(c["points"]) / base_sum for c in included]
+        else:  # no base weights published: the effective weights alone
+            exact_parts = [(dec(c.get("effective_weight")) or Decimal(0)) * dec(c["points"]) for c in included]
+        exact_total = sum(exact_parts, Decimal(0))
+    printed = dict(zip((c["component"] for c in included), largest_remainder(exact_parts), strict=True))
+
+    lines = []
+    for c in comps:
+        component = c["component"]
+        label = gt.gettext(COMPONENT_LABELS.get(component, c.get("component_label") or component))
+        status = c.get("status")
+        observed = _unit_text(gt, component, c, locale)
+        minimum = _minimum_text(gt, c, locale)
+        if status == "included" and component in printed:
+            values = []
+            if c.get("raw_value") is not None:
+                values.append(gt.gettext("measured %(raw)s") % {"raw": fmt(c["raw_value"], 1, locale)})
+            if c.get("shrunk_value") is not None:
+                values.append(gt.gettext("adjusted %(adj)s") % {"adj": fmt(c["shrunk_value"], 1, locale)})
+            weight = dec(c.get("base_weight")) / base_sum if base_sum else dec(c.get("effective_weight"))
+            text = gt.gettext(
+                "%(label)s: %(observed)s%(minimum)s%(values)s → %(points)s pts × %(weight)s = %(part)s"
+            ) % {
+                "label": label,
+                "observed": observed,
+                "minimum": f" ({minimum})" if minimum else "",
+                "values": "".join(", " + v for v in values),
+                "points": fmt(c["points"], 1, locale),
+                "weight": fmt_trimmed(weight, 3, locale),
+                "part": fmt(printed[component], 2, locale),
+            }
+            lines.append(ComponentLine(component, label, "included", text, printed[component]))
+        elif status == "not_applicable":
+            role = scorecard.get("role") or c.get("role") or ""
+            text = gt.gettext("%(label)s: not applicable to the role %(role)s (weight 0)") % {
+                "label": label,
+                "role": gt.gettext(ROLE_LABELS[role]) if role in ROLE_LABELS else role,
+            }
+            lines.append(ComponentLine(component, label, "not_applicable", text, None))
+        else:
+            if minimum:
+                text = gt.gettext("%(label)s: %(observed)s, below the %(minimum)s → not counted") % {
+                    "label": label,
+                    "observed": observed,
+                    "minimum": minimum,
+                }
+            else:
+                text = gt.gettext("%(label)s: %(observed)s, too few to count → not counted") % {
+                    "label": label,
+                    "observed": observed,
+                }
+            lines.append(ComponentLine(component, label, status or "insufficient_data", text, None))
+
+    total_line = None
+    notes = []
+    if scorecard.get("status") == "attested" and included:
+        total = dec(scorecard.get("total_points"))
+        total = round_half_up(exact_total, 1) if total is None else total
+        grade = scorecard.get("uncapped_grade") or scorecard.get("grade") or ""
+        total_line = gt.gettext("Total: %(parts)s = %(sum)s → %(total)s → grade %(grade)s") % {
+            "parts": " + ".join(fmt(printed[c["component"]], 2, locale) for c in included),
+            "sum": fmt(round_half_up(exact_total, 2), 2, locale),
+            "total": fmt(total, 1, locale),
+            "grade": grade,
+        }
+        if scorecard.get("has_critical_failure"):
+            notes.append(
+                gt.gettext("Critical failure in a validated visit: grade capped at %(grade)s, not eligible for awards.")
+                % {"grade": scorecard.get("grade") or ""}
+                if scorecard.get("is_grade_capped")
+                else gt.gettext("Critical failure in a validated visit: not eligible for awards.")
+            )
+    elif scorecard.get("status") != "attested":
+        reason = scorecard.get("not_attested_reason") or "insufficient_data"
+        if reason == "insufficient_data":
+            individual = sum(1 for c in included if c["component"] != "team_result")
+            notes.append(
+                gt.gettext(
+                    "Not attested: %(n)s component(s) included, of them %(ind)s individual; "
+                    "at least 2, one of them individual, are needed."
+                )
+                % {"n": len(included), "ind": individual}
+            )
+        else:
+            notes.append(gt.gettext("Not attested: %(reason)s.") % {"reason": gt.gettext(REASONS.get(reason, reason))})
+    return Explanation(lines, total_line, notes)
+
+
+_NUMBER = {"en": r"-?\d[\d,]*(?:\.\d+)?", "ru": r"-?\d[\d\u00a0\u202f ]*(?:,\d+)?"}
+
+
+def parse_number(text: str, locale: str) -> Decimal:
+    """A number as printed in ``locale`` back to a Decimal (``1 234,5`` → 1234.5)."""
+    if locale == "ru":
+        return Decimal(re.sub(r"[\u00a0\u202f ]", "", text).replace(",", "."))
+    return Decimal(text.replace(",", ""))
+
+
+def parse_total_line(line: str, locale: str) -> tuple[list[Decimal], Decimal, Decimal]:
+    """The printed parts, their printed sum and the 1-decimal total of a total line, read back."""
+    number = _NUMBER[locale]
+    found = re.search(rf"((?:{number} \+ )*{number}) = ({number}) → ({number})", line)
+    if not found:
+        raise ValueError(f"not a total line: {line!r}")
+    parts = [parse_number(p, locale) for p in found.group(1).split(" + ")]
+    return parts, parse_number(found.group(2), locale), parse_number(found.group(3), locale)
