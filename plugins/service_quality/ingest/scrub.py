@@ -13,7 +13,8 @@ quantities, article codes. The rules, and why each is shaped the way it is:
   A receipt's fiscal numbers or an order id that happen to pass Luhn start elsewhere or have other lengths.
 - **phone**: the forms people write, and nothing shaped like a date, a price or an id:
   ``+<country> ...`` with 9-15 digits (``+7`` and ``+1`` numbers have exactly 11), a Russian trunk prefix
-  ``8``/``7`` with 10 more digits (unseparated only for mobiles, ``89161234567``), a ten-digit number with
+  ``8``/``7`` with 10 more digits (unseparated only with a Russian area code: ``89161234567``,
+  ``84951234567``, not ``81234567890``), a ten-digit number with
   its area code in parentheses or split like a phone (``(916) 123-45-67``, ``916-123-45-67``,
   ``415-555-0100``, ``415.555.0100``), and a city number ``123-45-67``. A bare run of ten digits is an id.
 
@@ -98,8 +99,9 @@ def _phone_digits(kind: str, digits: str, separated: bool) -> bool:
         if digits[0] in "71":  # +7 (Russia, Kazakhstan) and +1 (North America): 11 digits exactly
             return len(digits) == 11
         return 9 <= len(digits) <= 15
-    # trunk prefix 8/7 and ten more digits; written without separators only a mobile number (8 9xx ...)
-    return len(digits) == 11 and (separated or digits[1] == "9")
+    # trunk prefix 8/7 and ten more digits; written without separators, the area code must be a Russian one
+    # (3xx, 4xx, 8xx, 9xx): 84951234567 is a phone, the order number 81234567890 is not
+    return len(digits) == 11 and (separated or digits[1] in "3489")
 
 
 def _phone(match: re.Match) -> str:

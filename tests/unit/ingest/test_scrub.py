@@ -68,3 +68,10 @@ def test_fast_enough_for_every_comment_of_a_load():
         scrub(text)
     per_comment = (time.perf_counter() - started) / len(texts)
     assert per_comment < 50e-6, f"{per_comment * 1e6:.1f} µs per comment"
+
+
+def test_the_contracts_name_the_free_text_columns():
+    from service_quality.contracts import CONTRACTS
+
+    free_text = {(c.source, column) for c in CONTRACTS.values() for column in c.free_text_columns}
+    assert free_text == {("surveys", "comment"), ("audit_answers", "comment")}
