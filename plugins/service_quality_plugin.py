@@ -93,7 +93,7 @@ def create_app():
             raise HTTPException(status_code=404)
         return RedirectResponse(request.url.replace(path=request.url.path + "/"))
 
-    @app.get("/{slug}/{path:path}", include_in_schema=False)
+    @app.api_route("/{slug}/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
     async def folder_file(slug: str, path: str, request: Request) -> Response:
         if slug not in folders:
             raise HTTPException(status_code=404)

@@ -45,7 +45,9 @@ class ApiServer:
     folders: dict[str, Path]
     log: Path
 
-    def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:
+    def get(
+        self, path: str, headers: dict[str, str] | None = None, method: str = "GET"
+    ) -> tuple[int, dict[str, str], str]:
         """(status, headers, body) without following redirects."""
 
         class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -53,7 +55,7 @@ class ApiServer:
                 return None
 
         opener = urllib.request.build_opener(NoRedirect)
-        request = urllib.request.Request(self.url + path, headers=headers or {})
+        request = urllib.request.Request(self.url + path, headers=headers or {}, method=method)
         try:
             with opener.open(request, timeout=60) as response:
                 return response.status, dict(response.headers), response.read().decode(errors="replace")
@@ -69,6 +71,14 @@ class ApiServer:
         )
         with urllib.request.urlopen(request, timeout=60) as response:
             return json.load(response)["access_token"]
+
+
+def _stop_with_this_process() -> None:
+    """In the child before exec: the kernel stops the API server if the test process dies, even by SIGKILL."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float) -> None:
@@ -147,6 +157,7 @@ def api_server(databases, tmp_path_factory) -> Iterator[ApiServer]:
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_stop_with_this_process,
         )
     try:
         url = f"http://127.0.0.1:{port}"
@@ -212,6 +223,10 @@ def test_a_logged_in_user_sees_the_pages(api_server, user):
         assert status == 200 and "E-0042" in body, (page, status, body[:500])
     status, _, body = api_server.get("/service-quality/reports/report.css", bearer)
     assert status == 200 and "color: black" in body
+    status, headers, body = api_server.get("/service-quality/reports/report.css", bearer, method="HEAD")
+    assert status == 200 and body == "" and int(headers["content-length"]) > 0
+    status, _, _ = api_server.get("/service-quality/reports/report.css", method="HEAD")
+    assert status == 401
     status, headers, _ = api_server.get("/service-quality/reports", bearer)
     assert status in (302, 307) and headers["location"].endswith("/service-quality/reports/")
     # Nothing outside the folder, even with a login.
