@@ -8,12 +8,22 @@ Each is a folder of static HTML written by the pipeline (``sqw run`` regenerates
 - reports: the attestation HTML reports (``SQW_REPORTS_DIR``, default ``.local/reports``).
 
 A folder that does not exist yet is answered with a page that says which command writes it.
-Cosmos's own dbt-docs view (``[cosmos] dbt_docs_projects``) serves the same dbt docs where a deployment
-keeps them in object storage; see docs/operating.md.
+
+Nothing is served without a login (PRODUCT.md, "Who sees what"): a plugin's FastAPI app gets no
+authentication from Airflow unless it asks for it, so every route of this app depends on Airflow's own
+FastAPI security, ``requires_access_view(AccessView.PLUGINS)``: the caller must be an authenticated Airflow
+user (the UI's ``_token`` cookie or an ``Authorization: Bearer`` token) whom the auth manager lets see plugin
+views. There are no ``StaticFiles`` mounts (a mount takes no dependencies): one route per folder serves its
+files through Starlette's ``StaticFiles`` lookup (which keeps requests inside the folder), after the check.
+A browser without a login is sent to Airflow's login page and back; any other client gets 401/403.
+
+Cosmos's own dbt-docs view (``[cosmos] dbt_docs_projects``) has no such check in the Cosmos version this
+project pins; see docs/security.md before enabling it.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: FastAPI reads the routes' parameter types (``Request``, imported
+# inside ``create_app``) from their annotations at run time.
+import functools
 import os
 from pathlib import Path
 
@@ -46,28 +56,68 @@ def docs_folders() -> dict[str, tuple[str, Path, str]]:
 
 
 def create_app():
-    """A small FastAPI app: one static mount per folder, mounted by the API server under /service-quality."""
-    from fastapi import FastAPI
-    from fastapi.responses import HTMLResponse
+    """A small FastAPI app, mounted by the API server under /service-quality: one route per folder, each
+    behind Airflow's authentication and authorisation (the app's dependencies apply to every route)."""
+    from airflow.api_fastapi.auth.managers.models.resource_details import AccessView
+    from airflow.api_fastapi.core_api.security import requires_access_view
+    from fastapi import Depends, FastAPI, Request
+    from fastapi.exception_handlers import http_exception_handler
+    from fastapi.responses import HTMLResponse, RedirectResponse, Response
     from fastapi.staticfiles import StaticFiles
+    from starlette.exceptions import HTTPException
 
-    app = FastAPI(title="service-quality docs")
-    for slug, (name, folder, writer) in docs_folders().items():
-        if folder.is_dir():
-            app.mount(f"/{slug}", StaticFiles(directory=folder, html=True, check_dir=False), name=slug)
-        else:
+    app = FastAPI(
+        title="service-quality docs",
+        dependencies=[Depends(requires_access_view(AccessView.PLUGINS))],
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    folders = docs_folders()
+    statics = {
+        slug: StaticFiles(directory=folder, html=True, check_dir=False) for slug, (_n, folder, _w) in folders.items()
+    }
 
-            def missing(name: str = name, folder: Path = folder, writer: str = writer) -> HTMLResponse:
-                body = f"<h1>{name}</h1><p>Nothing at <code>{folder}</code> yet: it is written by {writer}.</p>"
-                return HTMLResponse(body, status_code=404)
+    @app.exception_handler(HTTPException)
+    async def login_first(request: Request, exc: HTTPException) -> Response:
+        """A browser that has not logged in goes to Airflow's login page (and comes back after it)."""
+        if exc.status_code == 401 and "text/html" in request.headers.get("accept", ""):
+            from airflow.api_fastapi.app import get_auth_manager
 
-            app.add_api_route(f"/{slug}/", missing, methods=["GET"])
+            return RedirectResponse(get_auth_manager().get_url_login(next_url=str(request.url)), status_code=303)
+        return await http_exception_handler(request, exc)
+
+    @app.get("/{slug}", include_in_schema=False)
+    def folder_root(slug: str, request: Request) -> Response:
+        if slug not in folders:
+            raise HTTPException(status_code=404)
+        return RedirectResponse(request.url.replace(path=request.url.path + "/"))
+
+    @app.api_route("/{slug}/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
+    async def folder_file(slug: str, path: str, request: Request) -> Response:
+        if slug not in folders:
+            raise HTTPException(status_code=404)
+        name, folder, writer = folders[slug]
+        if not folder.is_dir():  # checked on every request: the folder may be written after the server started
+            body = f"<h1>{name}</h1><p>Nothing at <code>{folder}</code> yet: it is written by {writer}.</p>"
+            return HTMLResponse(body, status_code=404)
+        # The same normalisation as a StaticFiles mount; its lookup refuses anything outside the folder.
+        relative = os.path.normpath(os.path.join(*path.split("/"))) if path else "."
+        return await statics[slug].get_response(relative, request.scope)
+
     return app
 
 
 class ServiceQualityPlugin(AirflowPlugin):
     name = "service_quality"
-    fastapi_apps = [{"name": "service_quality_docs", "app": create_app(), "url_prefix": URL_PREFIX}]
+
+    @functools.cached_property
+    def fastapi_apps(self) -> list[dict]:
+        """Built when first asked for, which only the API server does: every process that loads plugins
+        (task processes that touch object storage, among them) would otherwise import FastAPI and Airflow's
+        API security (about 1.3 s) for an app it never serves."""
+        return [{"name": "service_quality_docs", "app": create_app(), "url_prefix": URL_PREFIX}]
+
     external_views = [
         {"name": name, "href": f"{URL_PREFIX}/{slug}/", "category": "browse", "url_route": f"sqw-{slug}"}
         for slug, (name, _folder, _writer) in docs_folders().items()

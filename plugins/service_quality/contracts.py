@@ -30,7 +30,9 @@ ROW_RULES = (
     "conditional_required",
 )
 #: Why a whole delivery is rejected (``ops.deliveries.rejection_reason``).
-DeliveryReason = Literal["missing_column", "encoding", "unreadable", "empty_file", "no_rows", "too_many_bad_rows"]
+DeliveryReason = Literal[
+    "missing_column", "encoding", "unreadable", "empty_file", "no_rows", "too_many_bad_rows", "not_a_regular_file"
+]
 DELIVERY_REASONS: tuple[DeliveryReason, ...] = get_args(DeliveryReason)
 
 #: A delivery whose share of bad rows exceeds this is rejected as a whole (DATA_CONTRACTS.md: 10 %).
@@ -56,6 +58,8 @@ class Column:
     exclusive_minimum: bool = False
     not_equal: float | None = None
     pii: bool = False
+    #: typed by people, so it may hold personal data: scrubbed before the warehouse (``ingest.scrub``)
+    free_text: bool = False
     sql_type: str | None = None
     #: a timestamp that must fall on the hour (traffic.hour_start); broken = rule ``range``.
     on_the_hour: bool = False
@@ -136,6 +140,11 @@ class Contract:
     @property
     def pii_columns(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns if c.pii)
+
+    @property
+    def free_text_columns(self) -> tuple[str, ...]:
+        """Columns whose e-mails, phone and card numbers are replaced before the warehouse (DATA_CONTRACTS.md)."""
+        return tuple(c.name for c in self.columns if c.free_text)
 
     def column(self, name: str) -> Column:
         for c in self.columns:
@@ -323,7 +332,7 @@ CONTRACTS: dict[str, Contract] = {
                 Column("nps", "integer", minimum=0, maximum=10, sql_type="smallint"),
                 Column("csat", "integer", minimum=1, maximum=5, sql_type="smallint"),
                 Column("ces", "integer", minimum=1, maximum=7, sql_type="smallint"),
-                Column("comment"),
+                Column("comment", free_text=True),
                 Column("language"),
                 Column("customer_email", pii=True),
                 Column("customer_phone", pii=True),
@@ -359,7 +368,7 @@ CONTRACTS: dict[str, Contract] = {
                 Column("visit_id", required=True),
                 Column("question_code", required=True),
                 Column("answer", required=True, enum=("yes", "no", "na", "0", "1", "2", "3", "4", "5")),
-                Column("comment"),
+                Column("comment", free_text=True),
             ),
             primary_key=("visit_id", "question_code"),
             description="mystery-shopping answers, one row per question of a visit",

@@ -42,7 +42,12 @@ def simulate_once(args: argparse.Namespace) -> Path:
     replaces the partial folder instead of using it.
     """
     marker = args.out / "simulation.txt"
-    wanted = f"scale={args.scale} start={args.start} end={args.end} seed={args.seed} defects={args.defects}\n"
+    from service_quality.simulator.engine import GENERATOR_VERSION
+
+    wanted = (
+        f"scale={args.scale} start={args.start} end={args.end} seed={args.seed} defects={args.defects}"
+        f" generator={GENERATOR_VERSION}\n"
+    )
     landing = args.out / "landing"
     if landing.is_dir() and marker.exists() and marker.read_text() == wanted:
         print(f"simulated chain already in {landing} ({wanted.strip()})", flush=True)

@@ -16,6 +16,7 @@ and the summary says so (deliveries, mart checksums and published revisions are 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -168,19 +169,37 @@ class RunOutcome:
         return self.before != self.after
 
 
-def pii_key_env(env: dict[str, str]) -> tuple[dict[str, str], str | None]:
-    """The survey PII key: the configured one, else a key generated once for this machine (never in the repo)."""
+def pii_key_env(env: dict[str, str], key_file: Path | None = None) -> tuple[dict[str, str], str | None]:
+    """The survey PII key: the configured one, else a key generated once for this machine (never in the repo).
+
+    The key lives in a folder only its owner can enter (0700) and a file only its owner can read (0600),
+    both created with those modes (no moment where another user could read them) and tightened if an older
+    version of this command left them wider."""
     if env.get("AIRFLOW_VAR_SURVEY_PII_KEY") or env.get("AIRFLOW_CONN_SURVEY_PII_KEY"):
         return env, None
-    if not PII_KEY_FILE.exists():
-        PII_KEY_FILE.parent.mkdir(parents=True, exist_ok=True)
-        PII_KEY_FILE.write_text(secrets.token_hex(32), encoding="utf-8")
-        PII_KEY_FILE.chmod(0o600)
-    env = {**env, "AIRFLOW_VAR_SURVEY_PII_KEY": PII_KEY_FILE.read_text(encoding="utf-8").strip()}
+    key_file = key_file or PII_KEY_FILE
+    private_folder(key_file.parent)
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key_file.chmod(0o600)
+    else:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(secrets.token_hex(32))
+    env = {**env, "AIRFLOW_VAR_SURVEY_PII_KEY": key_file.read_text(encoding="utf-8").strip()}
     return (
         env,
-        f"survey contact fields are hashed with the local key in {PII_KEY_FILE} (set AIRFLOW_VAR_SURVEY_PII_KEY to use yours)",
+        f"survey contact fields are hashed with the local key in {key_file} (set AIRFLOW_VAR_SURVEY_PII_KEY to use yours)",
     )
+
+
+def private_folder(folder: Path) -> Path:
+    """``folder`` (and its missing parents), entered by its owner only: mode 0700 whatever the umask."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        folder.mkdir(mode=0o700)
+    folder.chmod(0o700)  # mkdir's mode is filtered by the umask; an existing folder may be wider
+    return folder
 
 
 def run_pipeline(

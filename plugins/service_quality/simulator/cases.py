@@ -51,6 +51,7 @@ REASON_UNREADABLE = "unreadable"
 REASON_EMPTY_FILE = "empty_file"
 REASON_NO_ROWS = "no_rows"
 REASON_TOO_MANY_BAD_ROWS = "too_many_bad_rows"
+REASON_NOT_A_REGULAR_FILE = "not_a_regular_file"  # a link or pipe in the landing zone (not simulated)
 DELIVERY_REASONS = (
     REASON_MISSING_COLUMN,
     REASON_ENCODING,
@@ -58,6 +59,7 @@ DELIVERY_REASONS = (
     REASON_EMPTY_FILE,
     REASON_NO_ROWS,
     REASON_TOO_MANY_BAD_ROWS,
+    REASON_NOT_A_REGULAR_FILE,
 )
 
 # Case kinds: what was done to the file (the `case` field of truth/cases.jsonl).
@@ -91,6 +93,8 @@ CASE_BRAND_MISSING = "brand_missing_for_product_knowledge"
 # Referential (expected: loaded_flagged).
 CASE_ORPHAN_STORE = "orphan_store_code"
 CASE_ORPHAN_EMPLOYEE = "orphan_employee_code"
+# Personal data typed into free text (expected: accepted, the text stored with [email] / [phone] / [card]).
+CASE_FREE_TEXT_PII = "free_text_pii"
 
 FILE_CASES = (
     CASE_BOM,
@@ -122,6 +126,8 @@ ROW_CASES = (
     CASE_ORPHAN_STORE,
     CASE_ORPHAN_EMPLOYEE,
 )
+#: Injected besides the cases above, into files that carry none of them (defects.inject_free_text_pii).
+CONTENT_CASES = (CASE_FREE_TEXT_PII,)
 ALL_CASES = FILE_CASES + ROW_CASES
 
 #: Codes that never appear in any roster snapshot (used by the orphan cases).

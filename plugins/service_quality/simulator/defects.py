@@ -9,6 +9,12 @@ only into deliveries with at least 15 rows, keeping the share of bad rows under 
 Eligible deliveries are the regular, late and snapshot files that no realistic re-delivery or
 correction refers to (changing those would change what the correction or duplicate means). Snapshot
 files only get cases that keep them loadable, and never the first snapshot (the roster must load).
+
+Besides, people type personal data into free text: some eligible survey and audit-answer files that carry
+no other case get an e-mail address, a phone number or a card number written into a few comments (case
+``free_text_pii``, expected ``accepted``: the row loads, with the personal data replaced). Their truth
+records the text as delivered, each piece of personal data, and the text the warehouse must hold. They
+are drawn from a random stream of their own, so they do not move the other cases of a seed.
 """
 
 from __future__ import annotations
@@ -446,6 +452,122 @@ def _apply(kind: str, d: Delivery, landing: Path, rng: random.Random) -> tuple[l
     return [_case(d, kind, spec.expected, row=i + 1, column=spec.column, value=new, original=old, **rule_field)], []
 
 
+# ---- personal data in free text ------------------------------------------------------------------------
+
+#: The free-text column of each source that has one (DATA_CONTRACTS.md, "Free text").
+FREE_TEXT: dict[str, str] = {"surveys": "comment", "audit_answers": "comment"}
+#: (kind, language, sentence): ``{pii}`` is the personal data, ``{order}`` and ``{date}`` look-alikes that must
+#: stay as written.
+PII_SENTENCES: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "surveys": (
+        ("phone", "ru", "Перезвоните мне: {pii}"),
+        ("phone", "ru", "Мой телефон {pii}, заказ № {order} от {date}"),
+        ("phone", "en", "Call me back at {pii} about order {order}"),
+        ("email", "ru", "Чек пришлите на {pii}, пожалуйста"),
+        ("email", "en", "Send the receipt to {pii}"),
+        ("card", "ru", "Оплатил картой {pii} {date}, списали дважды"),
+        ("card", "en", "Charged twice on card {pii}"),
+    ),
+    "audit_answers": (
+        ("phone", "ru", "Сотрудник дал личный номер {pii} вместо номера магазина"),
+        ("email", "ru", "Консультант предложил прислать предложение на {pii}"),
+        ("card", "ru", "На копии чека виден номер карты {pii}"),
+    ),
+}
+_PHONE_FORMS = (
+    "+7 {a} {b}-{c}-{d}",
+    "+7 ({a}) {b}-{c}-{d}",
+    "+7{a}{b}{c}{d}",
+    "8 ({a}) {b}{c}{d}",
+    "8 {a} {b} {c} {d}",
+    "8-{a}-{b}-{c}-{d}",
+    "8{a}{b}{c}{d}",
+    "({a}) {b}-{c}-{d}",
+)
+_INTL_PHONES = ("+1 415 555 {n:04d}", "+44 20 7946 {n:04d}", "+375 29 {n:03d}-45-67")
+_MAILBOXES = ("mail.ru", "yandex.ru", "gmail.com", "bk.ru", "example.com")
+_CARD_PREFIXES = ("2200", "2202", "4276", "4279", "5469", "5536")
+
+
+def _luhn_completed(digits: str) -> str:
+    """``digits`` and the check digit that makes them pass the Luhn test."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch) * (1 if i % 2 else 2)
+        total += d - 9 if d > 9 else d
+    return digits + str((10 - total % 10) % 10)
+
+
+def _pii(kind: str, rng: random.Random) -> str:
+    if kind == "phone":
+        if rng.random() < 0.2:
+            return rng.choice(_INTL_PHONES).format(n=rng.randrange(100, 1000))
+        code = rng.choice(("916", "903", "985", "926", "495", "812"))
+        return rng.choice(_PHONE_FORMS).format(
+            a=code, b=f"{rng.randrange(100, 1000)}", c=f"{rng.randrange(100):02d}", d=f"{rng.randrange(100):02d}"
+        )
+    if kind == "email":
+        user = rng.choice(("ivan.petrov", "anna_s", "client", "olga.ivanova", "m.sidorova", "john.smith"))
+        return f"{user}{rng.randrange(1, 1000)}@{rng.choice(_MAILBOXES)}"
+    number = _luhn_completed(rng.choice(_CARD_PREFIXES) + "".join(str(rng.randrange(10)) for _ in range(11)))
+    separator = rng.choice((" ", "-", ""))
+    return separator.join(number[i : i + 4] for i in range(0, 16, 4))
+
+
+def _pii_cases(d: Delivery, landing: Path, rng: random.Random) -> list[dict]:
+    """Write personal data into one to three comments of ``d``; one truth record per comment."""
+    f = _File(landing, d)
+    column = FREE_TEXT[d.source]
+    records = []
+    for i in sorted(rng.sample(range(len(f.rows)), min(len(f.rows), rng.randint(1, 3)))):
+        kind, language, sentence = rng.choice(PII_SENTENCES[d.source])
+        pii = _pii(kind, rng)
+        order, day = f"{rng.randrange(10**6, 10**7)}", f"{rng.randrange(1, 29):02d}.{rng.randrange(1, 13):02d}.2025"
+        written = sentence.format(pii=pii, order=order, date=day)
+        stored = sentence.format(pii=f"[{kind}]", order=order, date=day)
+        original = f.rows[i][column]
+        if original:
+            written, stored = f"{original} {written}", f"{original} {stored}"
+        elif "language" in f.rows[i]:
+            f.rows[i]["language"] = language
+        f.rows[i][column] = written
+        records.append(
+            _case(
+                d,
+                c.CASE_FREE_TEXT_PII,
+                c.ACCEPTED,
+                row=i + 1,
+                column=column,
+                value=written,
+                original=original,
+                pii=[{"kind": kind, "text": pii}],
+                scrubbed=stored,
+                detail=f"a {kind} typed into the {column}: stored as [{kind}]",
+            )
+        )
+    f.save(f.text().encode("utf-8"))
+    return records
+
+
+def inject_free_text_pii(
+    landing: Path, eligible: list[Delivery], taken: set[str], rate: float, seed: int
+) -> list[dict]:
+    """Personal data in the comments of some eligible deliveries that carry no other case: each with
+    probability ``rate``, and at least one per source that has free text."""
+    rng = random.Random(f"{seed}|free_text_pii")
+    candidates = [d for d in eligible if d.source in FREE_TEXT and d.file not in taken and d.rows >= 1]
+    chosen = {d.file for d in candidates if rng.random() < rate}
+    for source in FREE_TEXT:
+        of_source = [d for d in candidates if d.source == source]
+        if of_source and not any(d.file in chosen for d in of_source):
+            chosen.add(rng.choice(of_source).file)
+    records: list[dict] = []
+    for d in candidates:
+        if d.file in chosen:
+            records.extend(_pii_cases(d, landing, rng))
+    return records
+
+
 def inject(landing: Path, deliveries: list[Delivery], rate: float, seed: int) -> tuple[list[dict], list[Delivery]]:
     """Inject cases into the written landing zone; return (case records, extra deliveries)."""
     if rate <= 0:
@@ -491,5 +613,6 @@ def inject(landing: Path, deliveries: list[Delivery], rate: float, seed: int) ->
         new_records, new_deliveries = _apply(plan[file], by_file[file], landing, rng)
         records.extend(new_records)
         extra.extend(new_deliveries)
+    records.extend(inject_free_text_pii(landing, eligible, set(plan), rate, seed))
     records.sort(key=lambda r: (str(r["file"]), r["row"] or 0))
     return records, extra

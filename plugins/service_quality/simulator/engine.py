@@ -31,7 +31,8 @@ from service_quality.simulator.scales import PK_BRANDS, SCALES
 
 log = logging.getLogger(__name__)
 
-GENERATOR_VERSION = 1
+#: Raised when the same parameters give other files (2: personal data in some comments).
+GENERATOR_VERSION = 2
 
 
 @dataclass

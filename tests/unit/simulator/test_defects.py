@@ -24,7 +24,7 @@ def _snapshot_codes(zone, source: str, column: str) -> set[str]:
 
 def test_every_case_kind_is_injected_with_a_canonical_outcome(xs_defects):
     cases = xs_defects.cases()
-    assert {case["case"] for case in cases} == set(c.ALL_CASES)
+    assert {case["case"] for case in cases} == set(c.ALL_CASES) | set(c.CONTENT_CASES)
     for case in cases:
         assert case["expected"] in c.OUTCOMES
         if case["expected"] == c.REJECTED:
@@ -93,6 +93,8 @@ def test_each_case_is_present_and_has_its_expected_outcome(xs_defects):
                 key = KEYS[case["source"]]
                 assert [later[k] for k in key] == [earlier[k] for k in key]
                 assert later[case["column"]] == case["value"] != earlier[case["column"]], where
+            elif kind == c.CASE_FREE_TEXT_PII:
+                assert report.rows[case["row"] - 1][case["column"]] == case["value"], where
 
 
 def test_nothing_is_broken_that_the_manifest_does_not_list(xs_defects):
@@ -149,3 +151,23 @@ def test_identical_bytes_only_where_a_duplicate_is_declared(xs_clean, xs_defects
                 assert d["kind"] in ("duplicate", "snapshot") and d["duplicate_of"] == seen[key], d["file"]
             else:
                 seen[key] = d["file"]
+
+
+def test_personal_data_in_free_text_is_in_the_files_and_its_truth_says_what_to_store(xs_defects):
+    from service_quality.ingest.scrub import scrub
+
+    cases = [case for case in xs_defects.cases() if case["case"] == c.CASE_FREE_TEXT_PII]
+    assert {case["source"] for case in cases} == {"surveys", "audit_answers"}
+    kinds = {pii["kind"] for case in cases for pii in case["pii"]}
+    assert kinds == {"email", "phone", "card"}, kinds
+    others = {case["file"] for case in xs_defects.cases() if case["case"] != c.CASE_FREE_TEXT_PII}
+    for case in cases:
+        where = f"{case['file']} row {case['row']}"
+        assert case["file"] not in others and case["expected"] == c.ACCEPTED, where
+        report = check_file(xs_defects.landing / case["file"], case["source"])
+        assert report.violations == [] and report.reason is None, where
+        assert report.rows[case["row"] - 1][case["column"]] == case["value"], where
+        for pii in case["pii"]:
+            assert pii["text"] in case["value"] and pii["text"] not in case["scrubbed"], where
+        # The scrubber makes of the delivered text exactly what the truth says the warehouse holds.
+        assert scrub(case["value"]) == case["scrubbed"], where
