@@ -1,5 +1,11 @@
-"""What the Airflow UI needs from this project: the dbt docs, the Great Expectations Data Docs and the
-attestation reports, served by the API server and linked from the UI's *Browse* menu.
+"""What the Airflow UI needs from this project: the operators' home (ingestion health, bad deliveries, data
+quality and attestation status on one page, in the UI's navigation), and the dbt docs, the Great
+Expectations Data Docs and the attestation reports, served by the API server and linked from the UI's
+*Browse* menu.
+
+The operators' home (``/service-quality/ops/``, its data as JSON at ``/service-quality/ops/data.json``) is
+rendered on each request from the warehouse, read as the read-only role ``ops_reader``
+(``service_quality.ops_home``).
 
 Each is a folder of static HTML written by the pipeline (``sqw run`` regenerates them):
 
@@ -24,6 +30,7 @@ project pins; see docs/security.md before enabling it.
 # No ``from __future__ import annotations``: FastAPI reads the routes' parameter types (``Request``, imported
 # inside ``create_app``) from their annotations at run time.
 import functools
+import html
 import os
 from pathlib import Path
 
@@ -87,9 +94,35 @@ def create_app():
             return RedirectResponse(get_auth_manager().get_url_login(next_url=str(request.url)), status_code=303)
         return await http_exception_handler(request, exc)
 
+    @app.get("/ops/", include_in_schema=False)
+    def ops_home() -> Response:
+        from service_quality.ops_home import page
+
+        try:
+            data = page.gather(page.warehouse_dsn(), page.now(), page.cadence_variable())
+        except Exception as error:  # noqa: BLE001 - the page says what failed instead of a bare 500
+            body = (
+                "<h1>Operators' home</h1><p>The warehouse could not be read: "
+                f"<code>{html.escape(type(error).__name__)}: {html.escape(str(error))}</code>.</p>"
+                "<p>Is the <code>warehouse</code> connection set and the warehouse bootstrapped "
+                "(<code>make bootstrap</code> or the <code>warehouse_bootstrap</code> DAG, which creates the "
+                "read-only role <code>ops_reader</code>)?</p>"
+            )
+            return HTMLResponse(body, status_code=503)
+        return HTMLResponse(page.render(data))
+
+    @app.get("/ops/data.json", include_in_schema=False)
+    def ops_data() -> Response:
+        from fastapi.encoders import jsonable_encoder
+        from fastapi.responses import JSONResponse
+
+        from service_quality.ops_home import page
+
+        return JSONResponse(jsonable_encoder(page.gather(page.warehouse_dsn(), page.now(), page.cadence_variable())))
+
     @app.get("/{slug}", include_in_schema=False)
     def folder_root(slug: str, request: Request) -> Response:
-        if slug not in folders:
+        if slug not in folders and slug != "ops":
             raise HTTPException(status_code=404)
         return RedirectResponse(request.url.replace(path=request.url.path + "/"))
 
@@ -119,6 +152,8 @@ class ServiceQualityPlugin(AirflowPlugin):
         return [{"name": "service_quality_docs", "app": create_app(), "url_prefix": URL_PREFIX}]
 
     external_views = [
+        {"name": "Operators' home", "href": f"{URL_PREFIX}/ops/", "destination": "nav", "url_route": "sqw-ops"},
+    ] + [
         {"name": name, "href": f"{URL_PREFIX}/{slug}/", "category": "browse", "url_route": f"sqw-{slug}"}
         for slug, (name, _folder, _writer) in docs_folders().items()
     ]

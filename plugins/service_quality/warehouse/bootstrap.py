@@ -27,7 +27,12 @@ BUILT_SCHEMAS = ("staging", "intermediate", "service_quality", "attestation")
 PUBLISHED_SCHEMAS = ("service_quality", "attestation")
 
 LOADER, TRANSFORMER, BI_READER = "loader", "transformer", "bi_reader"
-ROLES = (LOADER, TRANSFORMER, BI_READER)
+#: The operators' home in the Airflow UI reads as this role: ingestion bookkeeping (``ops``), which rule each
+#: quarantined row broke (not its values: migration 0053), the data-quality marts (their dbt ``grants``) and
+#: the attestation's period status (0053). Read-only; it writes nothing anywhere.
+OPS_READER = "ops_reader"
+OPS_READER_SCHEMAS = ("ops", "quarantine", "service_quality", "attestation")
+ROLES = (LOADER, TRANSFORMER, BI_READER, OPS_READER)
 
 # Serialises concurrent bootstraps (two DAG runs starting at once).
 _ADVISORY_LOCK = 7_411_202_601
@@ -108,6 +113,15 @@ def _grant_statements(owner: str) -> list[sql.Composable]:
                     ident(creator), s, ident(BI_READER)
                 )
             )
+    for schema in OPS_READER_SCHEMAS:
+        stmts.append(sql.SQL("grant usage on schema {} to {}").format(ident(schema), ident(OPS_READER)))
+    stmts.append(sql.SQL("grant select on all tables in schema ops to {}").format(ident(OPS_READER)))
+    for creator in {owner, LOADER}:
+        stmts.append(
+            sql.SQL("alter default privileges for role {} in schema ops grant select on tables to {}").format(
+                ident(creator), ident(OPS_READER)
+            )
+        )
     return stmts
 
 
@@ -119,6 +133,8 @@ def _ensure_roles(conn) -> None:
     # The transformer reads what the loader wrote; dbt connecting as either role works.
     conn.execute(sql.SQL("grant {} to current_user").format(sql.Identifier(TRANSFORMER)))
     conn.execute(sql.SQL("grant {} to current_user").format(sql.Identifier(LOADER)))
+    # The operators' home connects through the warehouse connection and reads as this role (``set role``).
+    conn.execute(sql.SQL("grant {} to current_user").format(sql.Identifier(OPS_READER)))
 
 
 def apply_migrations(conn) -> list[Migration]:
@@ -176,4 +192,5 @@ def bootstrap(dsn: WarehouseDsn) -> list[Migration]:
             conn.execute(
                 sql.SQL("grant select on all tables in schema {} to {}").format(s, sql.Identifier(TRANSFORMER))
             )
+        conn.execute(sql.SQL("grant select on all tables in schema ops to {}").format(sql.Identifier(OPS_READER)))
     return applied
