@@ -51,7 +51,7 @@ def quarantine_by_rule(rows: Sequence[dict], last_day: date, days: int = 30, wid
                 f'<rect x="{x + 1:.1f}" y="{y:.1f}" width="{max(step - 2, 1):.1f}" height="{h:.1f}" '
                 f'fill="{colour[rule]}"><title>{day:%Y-%m-%d}: {escape(rule)} {count}</title></rect>'
             )
-        if i % 7 == 0 or i == days - 1:
+        if (i % 7 == 0 and i < days - 4) or i == days - 1:
             parts.append(
                 f'<text x="{x + step / 2:.1f}" y="{plot_top + plot_height + 14}" text-anchor="middle" '
                 f'font-size="10">{day:%m-%d}</text>'
