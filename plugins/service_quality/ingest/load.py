@@ -273,7 +273,15 @@ def _validate_with_gx(run: LoadRun, group: LayoutGroup):
     table_name = group.table.split(".", 1)[1].strip('"')  # GX's datasource names schema and table apart
     deliveries = [s.delivery for s in group.staged]
     outcome = validate.validate_scratch(
-        run.dsn, "ops", table_name, run.contract, group.layout, group.compiler.timezones, deliveries, run.settings
+        run.dsn,
+        "ops",
+        table_name,
+        run.contract,
+        group.layout,
+        group.compiler.timezones,
+        deliveries,
+        run.settings,
+        run_name=run.run_id,
     )
     return outcome, time.monotonic() - began
 

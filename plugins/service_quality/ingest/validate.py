@@ -9,6 +9,13 @@ and fails the load before anything is committed.
 
 The result is stored in ``ops.validation_results`` (its deliveries in ``ops.validation_deliveries``) and
 rendered as a GX Data Docs page under the Data Docs root (``<root>/index.html`` lists every validation).
+
+The pages work offline: GX's templates load Bootstrap, jQuery and a few widgets from public CDNs, so on a
+locked-down network a page is unstyled text. Each page is rewritten to load the Bootstrap and jQuery its
+templates were written for from ``<root>/static/``, copied there from ``data_docs_static/`` (the files
+of the npm packages ``bootstrap@4.3.1`` and ``jquery@3.7.1``, with their licences); the other CDN links
+(icons, date pickers, table filters, Vega) are dropped, as a validation page does not use them. The GX
+data asset is named after the source and the delivery, and the validation run after the DAG run.
 """
 
 from __future__ import annotations
@@ -18,7 +25,8 @@ import html
 import json
 import logging
 import os
-import uuid
+import re
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -147,8 +155,11 @@ def validate_scratch(
     timezones: tuple[str, ...],
     deliveries: list[Delivery],
     settings: IngestSettings,
+    run_name: str | None = None,
 ) -> GxOutcome:
-    """Validate ``schema.table`` (a scratch table or a batch's view of several) with the source's suite."""
+    """Validate ``schema.table`` (a scratch table or a batch's view of several) with the source's suite.
+
+    ``run_name`` names the validation run on its Data Docs page (the DAG run that loaded the batch)."""
     from service_quality.ingest.sql.rules import Compiler, ident
     from service_quality.ingest.suites import flag_column, is_native
 
@@ -168,7 +179,8 @@ def validate_scratch(
             f" from {schema}.{ident(table)} as s {compiler.lateral()} offset 0) as s"
         )
     datasource = _datasource(dsn)
-    asset_name = f"{table}_{uuid.uuid4().hex[:8]}"
+    # The page names the batch after its data asset: the source and the delivery, not the scratch table.
+    asset_name = f"{contract.source}: {_label(deliveries)}"
     asset = datasource.add_table_asset(asset_name, table_name=view, schema_name=schema)
     try:
         batch = asset.add_batch_definition_whole_table("whole").get_batch()
@@ -181,7 +193,7 @@ def validate_scratch(
             conn.execute(f"drop view if exists {qualified_view}")
     outcome = _outcome(contract, suite, result)
     if settings.build_data_docs:
-        outcome.data_docs_uri = _render(result, contract, deliveries, settings.data_docs_root)
+        outcome.data_docs_uri = _render(result, contract, deliveries, settings.data_docs_root, run_name)
     log.info(
         "%s: GX suite %s: %s of %s expectations met",
         _label(deliveries),
@@ -252,12 +264,55 @@ def _label(deliveries: list[Delivery]) -> str:
     return first if len(deliveries) == 1 else f"{first} and {len(deliveries) - 1} more"
 
 
-def _render(result: Any, contract: Contract, deliveries: list[Delivery], root: str) -> str | None:
+#: The Bootstrap and jQuery builds GX's page templates were written for (npm packages, see the module docstring).
+STATIC_SOURCE = Path(__file__).parent / "data_docs_static"
+_CDN_TAG = re.compile(
+    r"""<link[^>]*href=["']https?://[^"']*["'][^>]*>|<script[^>]*src=["']https?://[^"']*["'][^>]*>\s*</script>""",
+    re.IGNORECASE,
+)
+
+
+def offline_page(page: str, static_prefix: str) -> str:
+    """``page`` without any stylesheet or script from another host, loading the vendored ones instead."""
+    local = (
+        f'<link rel="stylesheet" href="{static_prefix}bootstrap.min.css">'
+        f'<script src="{static_prefix}jquery.min.js"></script>'
+        f'<script src="{static_prefix}bootstrap.bundle.min.js"></script>'
+    )
+    page = _CDN_TAG.sub("", page)
+    return page.replace("<head>", "<head>" + local, 1) if "<head>" in page else local + page
+
+
+def copy_static(base: Path) -> Path:
+    """``<base>/static/``: the vendored assets and their licences (rewritten only when they differ)."""
+    target = base / "static"
+    target.mkdir(parents=True, exist_ok=True)
+    for file in STATIC_SOURCE.iterdir():
+        if file.is_file():
+            copy = target / file.name
+            if not copy.exists() or copy.stat().st_size != file.stat().st_size:
+                shutil.copyfile(file, copy)
+    return target
+
+
+def _render(
+    result: Any, contract: Contract, deliveries: list[Delivery], root: str, run_name: str | None = None
+) -> str | None:
     """A GX Data Docs page for this validation, and the index that lists every page."""
     try:
+        from great_expectations.core.run_identifier import RunIdentifier
         from great_expectations.render.renderer import ValidationResultsPageRenderer
         from great_expectations.render.view import DefaultJinjaPageView
 
+        previous = result.meta.get("run_id")
+        result.meta["run_id"] = RunIdentifier(
+            run_name=run_name or "outside Airflow (sqw ingest)",
+            run_time=getattr(previous, "run_time", None),
+        )
+        # The batch spec names the scratch view GX read, dropped right after the validation: not for a reader.
+        spec = result.meta.get("batch_spec")
+        if isinstance(spec, dict):
+            result.meta["batch_spec"] = {k: v for k, v in spec.items() if k not in ("table_name", "schema_name")}
         page = DefaultJinjaPageView().render(ValidationResultsPageRenderer().render(result))
     except Exception as exc:  # noqa: BLE001 - a rendering problem must not lose the load
         log.warning("%s: could not render Data Docs: %s", _label(deliveries), exc)
@@ -270,13 +325,15 @@ def _render(result: Any, contract: Contract, deliveries: list[Delivery], root: s
     )
     target = base / "validations" / contract.source / f"{key}.html"
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(page, encoding="utf-8")
+    copy_static(base)
+    target.write_text(offline_page(page, "../../static/"), encoding="utf-8")
     meta = {
         "source": contract.source,
         "path": _label(deliveries),
         "paths": [d.path for d in deliveries],
         "arrived_at": max(d.arrived_at for d in deliveries),
         "success": bool(result.success),
+        "run_name": run_name,
         "page": target.relative_to(base).as_posix(),
     }
     (target.with_suffix(".json")).write_text(json.dumps(meta), encoding="utf-8")
@@ -285,7 +342,9 @@ def _render(result: Any, contract: Contract, deliveries: list[Delivery], root: s
 
 
 def write_index(base: Path) -> Path:
-    """``index.html``: every validation page, newest arrival first, failed ones marked."""
+    """``index.html``: every validation page, newest arrival first, failed ones marked; styled with the
+    vendored Bootstrap (no CDN) and linked back to the operators' home in the Airflow UI."""
+    copy_static(base)
     entries = []
     for meta_file in (base / "validations").rglob("*.json"):
         try:
@@ -293,19 +352,27 @@ def write_index(base: Path) -> Path:
         except (OSError, ValueError):
             continue
     entries.sort(key=lambda e: (e["arrived_at"], e["path"]), reverse=True)
+    failed = sum(1 for e in entries if not e["success"])
     rows = "\n".join(
-        f"<tr><td>{html.escape(e['source'])}</td><td><a href='{html.escape(e['page'])}'>{html.escape(e['path'])}</a>"
-        f"</td><td>{html.escape(e['arrived_at'])}</td><td>{'passed' if e['success'] else 'FAILED'}</td></tr>"
+        f"<tr class='{'' if e['success'] else 'table-danger'}'><td>{html.escape(e['source'])}</td>"
+        f"<td><a href='{html.escape(e['page'])}'>{html.escape(e['path'])}</a></td>"
+        f"<td>{html.escape(e['arrived_at'])}</td><td>{html.escape(e.get('run_name') or '')}</td>"
+        f"<td>{'passed' if e['success'] else '<strong>FAILED</strong>'}</td></tr>"
         for e in entries
     )
     index = base / "index.html"
     tmp = base / f".index.{os.getpid()}.html"
     tmp.write_text(
-        "<!doctype html><meta charset='utf-8'><title>Ingestion validations (Great Expectations)</title>"
-        "<h1>Ingestion validations</h1><p>One Great Expectations validation per delivery. "
-        "Rows that broke a rule are in <code>quarantine.&lt;source&gt;</code>.</p>"
-        "<table border=1 cellpadding=4><tr><th>source</th><th>delivery</th><th>arrived</th><th>result</th></tr>"
-        f"{rows}</table>",
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<title>Ingestion validations (Great Expectations)</title>"
+        "<link rel='stylesheet' href='static/bootstrap.min.css'></head><body class='p-4'>"
+        "<h1 class='h3'>Ingestion validations</h1>"
+        f"<p class='text-muted'>{len(entries)} validations, {failed} failed. One Great Expectations validation per "
+        "batch of deliveries with the same file layout; rows that broke a rule are in "
+        "<code>quarantine.&lt;source&gt;</code>. <a href='/service-quality/ops/' target='_top'>Operators' home</a>"
+        "</p><table class='table table-sm table-hover table-bordered'><thead class='thead-light'><tr><th>source</th>"
+        "<th>delivery</th><th>arrived</th><th>DAG run</th><th>result</th></tr></thead><tbody>"
+        f"{rows}</tbody></table></body></html>",
         encoding="utf-8",
     )
     tmp.replace(index)

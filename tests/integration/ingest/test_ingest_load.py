@@ -78,6 +78,31 @@ def test_each_row_rule_goes_to_quarantine_with_its_name_and_gx_agrees(warehouse,
     assert arithmetic["expectation_config"]["meta"] == {"column": "line_amount", "rule": "arithmetic"}
 
 
+def test_the_data_docs_page_works_offline_and_names_the_delivery_and_the_run(warehouse, landing_zone, gx_settings):
+    """No stylesheet or script from another host; the vendored Bootstrap and jQuery are beside the pages; the
+    batch is named after the source and the delivery, the run after the DAG run that loaded it."""
+    import re
+
+    from service_quality.ingest.deliveries import find_new_deliveries, load_batch
+
+    landing_zone.write("sales/2025/01/02/sales.csv", "\n".join([SALES_HEADER, sales_line("T1")]) + "\n")
+    batch = find_new_deliveries("sales", gx_settings.landing_root, warehouse)
+    load_batch("sales", batch, warehouse, gx_settings, dag_id="ingest_sales", run_id="manual__2025-01-02")
+    [[docs_uri]] = query(warehouse, "select data_docs_uri from ops.validation_results")
+    page = Path(docs_uri.removeprefix("file://"))
+    text = page.read_text()
+    external = re.findall(r"<(?:link|script)[^>]*(?:href|src)=[\"'](https?://[^\"']+)", text)
+    assert external == [], external
+    for asset in ("bootstrap.min.css", "jquery.min.js", "bootstrap.bundle.min.js"):
+        assert f"../../static/{asset}" in text
+        served = (page.parent / "../../static" / asset).resolve()
+        assert served.stat().st_size > 50_000, asset
+    assert "sales: sales/2025/01/02/sales.csv" in text and "_scratch_" not in text
+    assert "manual__2025-01-02" in text and "__none__" not in text
+    index = (Path(gx_settings.data_docs_root) / "index.html").read_text()
+    assert "static/bootstrap.min.css" in index and "manual__2025-01-02" in index and "/service-quality/ops/" in index
+
+
 @pytest.mark.parametrize(
     ("name", "content", "gz", "reason", "column"),
     [
