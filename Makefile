@@ -9,6 +9,11 @@ SQW := $(BIN)/sqw
 AIRFLOW_ENV := .local/airflow.env
 # Loads the project-local Airflow environment (AIRFLOW_HOME, dags folder, warehouse connection, telemetry off).
 WITH_AIRFLOW := set -a && source $(AIRFLOW_ENV) && set +a && export PATH="$(CURDIR)/$(BIN):$$PATH" &&
+# The one local metadata database: the one `sqw run` and `make demo` record their DAG runs in (PostgreSQL;
+# with the default SQLite setting, an `airflow` database on the embedded server), so the UI shows them.
+WITH_METADATA := $(WITH_AIRFLOW) export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="$$($(SQW) airflow-env --metadata-url)" &&
+# `make airflow` fires no schedule unless asked: SCHEDULES=on lets the scheduler run unpaused DAGs on theirs.
+SCHEDULES ?= off
 
 .PHONY: help setup demo test test-e2e lint format warehouse-start warehouse-stop warehouse-reset bootstrap \
 	airflow-init airflow dag-test clean bench scale-out
@@ -45,17 +50,18 @@ bootstrap: warehouse-start ## create schemas, roles and apply migrations (idempo
 	$(SQW) warehouse bootstrap
 
 airflow-init: setup ## create the local Airflow metadata database and the warehouse pool
-	@$(WITH_AIRFLOW) $(BIN)/airflow db migrate >/dev/null && \
+	@$(WITH_METADATA) $(BIN)/airflow db migrate >/dev/null && \
 		$(BIN)/airflow pools set warehouse 4 "concurrent loads into the warehouse" >/dev/null && \
 		echo "Airflow metadata ready in $$AIRFLOW_HOME"
 
-airflow: bootstrap airflow-init dbt-manifest ## start Airflow standalone: UI on http://localhost:8080
-	@$(WITH_AIRFLOW) exec $(BIN)/airflow standalone
+airflow: bootstrap airflow-init dbt-manifest ## start Airflow standalone: UI on http://localhost:8080 (SCHEDULES=on to run schedules)
+	@$(WITH_METADATA) export AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE=$(if $(filter on,$(SCHEDULES)),True,False) && \
+		exec $(BIN)/airflow standalone
 
 DAG ?= ingest_stores
 DATE ?= $(shell date -u +%Y-%m-%d)
 dag-test: bootstrap airflow-init dbt-manifest ## run one DAG for a date: make dag-test DAG=ingest_sales DATE=2025-03-01
-	@$(WITH_AIRFLOW) $(BIN)/airflow dags test $(DAG) $(DATE)
+	@$(WITH_METADATA) $(BIN)/airflow dags test $(DAG) $(DATE)
 
 demo: bootstrap airflow-init ## run the whole pipeline on demo data (embedded warehouse)
 	@$(WITH_AIRFLOW) $(SQW) demo

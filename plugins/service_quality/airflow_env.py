@@ -69,9 +69,19 @@ def environment(base: dict[str, str] | None = None) -> dict[str, str]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--only-defaults", action="store_true", help="ignore the current environment")
+    parser.add_argument(
+        "--metadata-url",
+        action="store_true",
+        help="print the local Airflow metadata database that `sqw run`, `make demo` and `make airflow` share",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.metadata_url:
+        from service_quality.orchestrate.airflow_runtime import metadata_database
+
+        print(metadata_database(environment()))
+        return 0
     env = defaults() if args.only_defaults else {k: environment()[k] for k in defaults()}
     for key, value in env.items():
         print(f"export {key}={shlex.quote(value)}")
