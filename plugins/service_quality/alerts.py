@@ -113,6 +113,26 @@ def post(conn: Any, payload: dict[str, Any]) -> int:
         return response.status
 
 
+def send(payload: dict[str, Any]) -> str:
+    """Post ``payload`` (with its ``text``) to ``alerts_webhook`` when configured, else log it at ERROR level.
+    Returns ``sent``, ``logged`` (no webhook configured) or ``failed``. Never raises: problems are logged."""
+    try:
+        conn = _connection()
+    except Exception:  # noqa: BLE001
+        log.exception("could not read the %r connection; alert: %s", CONN_ID, payload["text"])
+        return "failed"
+    if conn is None:
+        log.error("ALERT (no %r connection configured): %s", CONN_ID, payload["text"])
+        return "logged"
+    try:
+        status = post(conn, payload)
+        log.info("alert sent to %r (HTTP %s): %s", CONN_ID, status, payload["text"].splitlines()[0])
+        return "sent"
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        log.error("could not send the alert to %r (%s); alert: %s", CONN_ID, exc, payload["text"])
+        return "failed"
+
+
 def on_failure(context: dict) -> None:
     """Failure callback: post to ``alerts_webhook`` when configured, else log the alert. Never raises."""
     try:
@@ -120,16 +140,4 @@ def on_failure(context: dict) -> None:
     except Exception:  # noqa: BLE001 - an alert about a failure must not fail itself
         log.exception("could not describe the failure for the alert")
         return
-    try:
-        conn = _connection()
-    except Exception:  # noqa: BLE001
-        log.exception("could not read the %r connection; alert: %s", CONN_ID, payload["text"])
-        return
-    if conn is None:
-        log.error("ALERT (no %r connection configured): %s", CONN_ID, payload["text"])
-        return
-    try:
-        status = post(conn, payload)
-        log.info("alert sent to %r (HTTP %s): %s", CONN_ID, status, payload["text"].splitlines()[0])
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        log.error("could not send the alert to %r (%s); alert: %s", CONN_ID, exc, payload["text"])
+    send(payload)
