@@ -2,8 +2,8 @@
 ### Warehouse bootstrap
 
 Creates the warehouse schemas (`raw`, `quarantine`, `ops`, `staging`, `intermediate`,
-`service_quality`, `attestation`), the roles `loader`, `transformer` and `bi_reader` with least
-privilege, and applies pending versioned migrations to `raw` / `ops`. Idempotent: run it after
+`service_quality`, `attestation`), the roles `loader`, `transformer`, `bi_reader` and `ops_reader` with
+least privilege, and applies pending versioned migrations to `raw` / `ops`. Idempotent: run it after
 every deployment; a run with nothing pending changes nothing.
 
 Connection: `warehouse`.
