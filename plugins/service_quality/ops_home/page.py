@@ -7,6 +7,7 @@ around it (``target="_top"``).
 
 from __future__ import annotations
 
+import functools
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -105,12 +106,19 @@ def gather(dsn: WarehouseDsn, as_of: datetime, cadence_json: str | None = None) 
     }
 
 
-def render(data: dict[str, Any]) -> str:
+@functools.cache
+def _environment():
+    """Built once per process: the API server compiles the template on the first view only."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
     env.filters["when"] = lambda t: "" if t is None else t.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     env.filters["count"] = lambda n: f"{int(n or 0):,}".replace(",", "\u202f")
+    return env
+
+
+def render(data: dict[str, Any]) -> str:
+    env = _environment()
     svg = chart.quarantine_by_rule(data["quarantine"], data["as_of"].astimezone(UTC).date())
     return env.get_template("home.html").render(
         **data,
