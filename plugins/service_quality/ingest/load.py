@@ -148,7 +148,14 @@ def _prepare(conn, run: LoadRun, delivery: Delivery, index: int, scratch: Scratc
         if path == delivery.path:
             log.info("%s: already processed as delivery %s (%s)", delivery.path, delivery_id, status)
             return bookkeeping.existing(conn, run, delivery, delivery_id)
-    archive_uri = landing.archive(delivery, run.settings.archive_root)
+    if delivery.refusal is not None:
+        # Not a regular file inside the landing root (DATA_CONTRACTS.md): recorded, never opened or archived.
+        return bookkeeping.record_rejected(conn, run, delivery, landing.refused(delivery), None)
+    try:
+        # A file swapped for a link or a pipe since the walk is refused here, unread, like one the walk refused.
+        archive_uri = landing.archive(delivery, run.settings.archive_root)
+    except DeliveryRejected as rejected:
+        return bookkeeping.record_rejected(conn, run, delivery, rejected, None)
     if recorded:
         original = next((r[0] for r in recorded if r[2] != "duplicate"), recorded[0][0])
         return bookkeeping.record_duplicate(conn, run, delivery, archive_uri, original)

@@ -29,7 +29,7 @@ class Staged:
     layout: Layout
     rows_read: int
     table: str
-    archive_uri: str
+    archive_uri: str | None
 
 
 def scratch_name(source: str, sha256: str) -> str:
@@ -56,7 +56,7 @@ class Scratch:
     def name(self, delivery: Delivery) -> str:
         return f"ops.{ident(scratch_name(self.source, delivery.sha256))}"
 
-    def stage(self, run: LoadRun, delivery: Delivery, index: int, archive_uri: str) -> Staged:
+    def stage(self, run: LoadRun, delivery: Delivery, index: int, archive_uri: str | None) -> Staged:
         """Stream the file into its layout's scratch table, under a savepoint of the caller's transaction.
 
         Raises :class:`DeliveryRejected` (the savepoint rolled back) when the file cannot be staged."""
