@@ -46,7 +46,7 @@ from service_quality.ingest.load_run import LoadRun
 from service_quality.ingest.reader import Layout
 from service_quality.ingest.scratch import Scratch, Staged
 from service_quality.ingest.settings import IngestSettings
-from service_quality.ingest.sql.routing import files_sql, quarantine_sql, raw_sql
+from service_quality.ingest.sql.routing import files_sql, mark_long_fields_sql, quarantine_sql, raw_sql
 from service_quality.ingest.sql.rules import Check, Compiler
 from service_quality.warehouse.connection import WarehouseDsn
 
@@ -221,6 +221,8 @@ def route(conn, run: LoadRun, table: str, staged: list[Staged]) -> list[tuple[St
     """Validate and load the deliveries staged in ``table``: one GX run, one set-based pass, one transaction."""
     started = time.monotonic()
     group = _compile(conn, run, table, staged)
+    if not all(s.parsed for s in staged) and not group.layout.extra_json_column:
+        conn.execute(mark_long_fields_sql(group.layout, table))  # what the pass-through COPY did not check
     conn.commit()  # end the implicit transaction of the queries above: the routing must be a transaction of its own
     # GX reads the committed scratch tables on its own connection while this one routes the rows.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"gx-{run.source}") as pool:

@@ -132,3 +132,23 @@ def scrub(text: str | None) -> str | None:
         text = _EMAIL_RE.sub(EMAIL, text)
     text = _CARD_RE.sub(_card, text)
     return _PHONE_RE.sub(_phone, text)
+
+
+def found(text: str | None) -> list[str]:
+    """The kinds of personal data (``email``, ``card``, ``phone``) that :func:`scrub` would replace in ``text``,
+    by the same patterns: empty for a text the scrubber leaves as it is (used to check stored text)."""
+    if not text or not _DIGIT_OR_AT.search(text):
+        return []
+    kinds = []
+    if "@" in text or "at" in text.lower():
+        without = _EMAIL_RE.sub(EMAIL, text)
+        if without != text:
+            kinds.append("email")
+            text = without
+    without = _CARD_RE.sub(_card, text)
+    if without != text:
+        kinds.append("card")
+        text = without
+    if _PHONE_RE.sub(_phone, text) != text:
+        kinds.append("phone")
+    return kinds

@@ -104,7 +104,8 @@ def test_each_row_rule_goes_to_quarantine_with_its_name_and_gx_agrees(warehouse,
             "missing_column",
             "transaction_id",
         ),
-        ("ragged.csv", SALES_HEADER + "\nT1,1,S-001\n", False, "unreadable", None),
+        # its only line is malformed: a row error, and 1 of 1 rows is above the threshold
+        ("ragged.csv", SALES_HEADER + "\nT1,1,S-001\n", False, "too_many_bad_rows", None),
     ],
 )
 def test_rejected_deliveries_load_nothing_and_say_why(
