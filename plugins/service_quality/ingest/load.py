@@ -221,8 +221,8 @@ def route(conn, run: LoadRun, table: str, staged: list[Staged]) -> list[tuple[St
     """Validate and load the deliveries staged in ``table``: one GX run, one set-based pass, one transaction."""
     started = time.monotonic()
     group = _compile(conn, run, table, staged)
-    if not all(s.parsed for s in staged) and not group.layout.extra_json_column:
-        conn.execute(mark_long_fields_sql(group.layout, table))  # what the pass-through COPY did not check
+    if not all(s.fields_checked for s in staged):
+        conn.execute(mark_long_fields_sql(group.layout, table))  # quoted fields a pass-through COPY took as they were
     conn.commit()  # end the implicit transaction of the queries above: the routing must be a transaction of its own
     # GX reads the committed scratch tables on its own connection while this one routes the rows.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"gx-{run.source}") as pool:

@@ -337,6 +337,37 @@ class Reader:
         _require_columns(self.contract, self.keys_seen, self.path)
 
 
+class LineWatch:
+    """What a pass-through COPY does not check, seen in the bytes as they stream past (cheap: a few ``find``
+    calls per 64 KiB): a line longer than ``MAX_FIELD_BYTES`` (a field may be too long: parse the file
+    instead), and whether the file has a quote at all (a quoted field may hold line breaks, and so be too
+    long in short lines; only then must the staged rows be measured)."""
+
+    def __init__(self) -> None:
+        self.run = 0  # bytes since the last line break
+        self.quoted = False
+
+    def long_line(self, chunk: bytes) -> bool:
+        """Feed the next chunk; True as soon as a line longer than ``MAX_FIELD_BYTES`` is seen."""
+        if not self.quoted and b'"' in chunk:
+            self.quoted = True
+        last = chunk.rfind(b"\n")
+        if last < 0:
+            self.run += len(chunk)
+            return self.run > MAX_FIELD_BYTES
+        first = chunk.find(b"\n")
+        if self.run + first > MAX_FIELD_BYTES:
+            return True
+        start = first + 1
+        while last - start > MAX_FIELD_BYTES:  # a line break within reach of every line start
+            found = chunk.rfind(b"\n", start, start + MAX_FIELD_BYTES + 1)
+            if found < 0:
+                return True
+            start = found + 1
+        self.run = len(chunk) - last - 1
+        return False
+
+
 def _malformed_text(lines: list[str]) -> str:
     """A malformed line's text as quarantine keeps it: without its line break, scrubbed (it may hold free text
     the columns would have scrubbed), cut to ``MAX_FIELD_BYTES``."""

@@ -15,7 +15,7 @@ from psycopg import errors
 from service_quality.ingest.errors import DeliveryRejected, PiiKeyMissing
 from service_quality.ingest.landing import Delivery
 from service_quality.ingest.load_run import LoadRun
-from service_quality.ingest.reader import Layout, Reader, open_binary
+from service_quality.ingest.reader import MAX_FIELD_BYTES, Layout, LineWatch, Reader, open_binary
 from service_quality.ingest.sql.rules import ident
 from service_quality.ingest.sql.scratch_tables import copy_statement, scratch_ddl
 
@@ -33,8 +33,9 @@ class Staged:
     rows_read: int
     table: str
     archive_uri: str | None
-    #: parsed in Python (every malformed line already staged as such), not passed through to COPY
-    parsed: bool = True
+    #: no field can be longer than the limit unmarked: parsed in Python (every malformed line already staged as
+    #: such), or passed through with no quote and no long line. Otherwise the routing measures the fields.
+    fields_checked: bool = True
 
 
 def scratch_name(source: str, sha256: str) -> str:
@@ -74,7 +75,7 @@ class Scratch:
         while True:
             try:
                 with self.conn.transaction():
-                    layout, table, rows_read, parsed = self._copy(run, delivery, index, parse)
+                    layout, table, rows_read, fields_checked = self._copy(run, delivery, index, parse)
             except _MalformedInCopy as found:
                 self._forget_since(mark)
                 log.info("%s: COPY met a malformed line (%s); parsing the file to quarantine it", delivery.path, found)
@@ -83,7 +84,7 @@ class Scratch:
             except BaseException:
                 self._forget_since(mark)
                 raise
-            return Staged(index, delivery, layout, rows_read, table, archive_uri, parsed=parsed)
+            return Staged(index, delivery, layout, rows_read, table, archive_uri, fields_checked=fields_checked)
 
     def groups(self, staged: list[Staged]) -> list[tuple[str, list[Staged]]]:
         """The staged deliveries by scratch table (by layout), in batch order."""
@@ -119,13 +120,14 @@ class Scratch:
 
     def _copy(self, run: LoadRun, delivery: Delivery, file: int, parse: bool) -> tuple[Layout, str, int, bool]:
         """COPY the file into its layout's scratch table; returns the layout, the table, the rows read and
-        whether the rows were parsed in Python (not passed through).
+        whether every field's length is known to be within the limit (parsed in Python, or passed through
+        with no quote in the file and no line over the limit).
 
         ``parse``: parse the CSV in Python even when it could go through as delivered."""
         c, settings = run.contract, run.settings
         reader = Reader(c, delivery.path, settings.chunk_bytes, settings.pii_key)
         cur = self.conn.cursor()
-        parsed = True
+        fields_checked = True
         with delivery.open() as raw:
             stream = open_binary(raw, delivery.path)
             try:
@@ -146,11 +148,14 @@ class Scratch:
                             for row in reader.csv_rows(stream, rest, layout):
                                 copy.write_row(row)
                     else:
-                        parsed = False
+                        watch = LineWatch()
                         try:
                             with cur.copy(copy_statement(table, layout, passthrough=True)) as copy:
                                 for chunk in reader.csv_passthrough(stream, rest):
+                                    if watch.long_line(chunk):  # COPY would take it: the parser judges it
+                                        raise _MalformedInCopy(f"a line longer than {MAX_FIELD_BYTES} bytes")
                                     copy.write(chunk)
+                            fields_checked = not watch.quoted
                         except errors.BadCopyFileFormat as exc:
                             # A field count that differs from the header, a stray quote: the parser makes it a
                             # row error. (The parser still rejects a file it cannot read.)
@@ -166,7 +171,7 @@ class Scratch:
         rows_read = cur.rowcount
         if rows_read == 0:
             raise DeliveryRejected("no_rows", f"{delivery.path}: the file has a header but no data rows")
-        return layout, table, rows_read, parsed
+        return layout, table, rows_read, fields_checked
 
 
 class _MalformedInCopy(Exception):

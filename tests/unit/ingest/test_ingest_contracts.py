@@ -9,7 +9,7 @@ import pytest
 
 from service_quality.contracts import CONTRACTS, DELIVERY_REASONS, ROW_RULES, SOURCES, contract
 from service_quality.ingest.errors import DeliveryRejected
-from service_quality.ingest.reader import MAX_FIELD_BYTES, Reader, cut, pii_hasher
+from service_quality.ingest.reader import MAX_FIELD_BYTES, LineWatch, Reader, cut, pii_hasher
 from service_quality.ingest.sql.rules import Compiler
 
 
@@ -168,3 +168,21 @@ def test_cut_keeps_whole_characters():
     cut_text = cut(text)
     assert len(cut_text.encode()) == MAX_FIELD_BYTES and cut_text == "я" * (MAX_FIELD_BYTES // 2)
     assert cut("short") == "short"
+
+
+def _watch(*chunks: bytes) -> tuple[bool, bool]:
+    watch = LineWatch()
+    return any(watch.long_line(chunk) for chunk in chunks), watch.quoted
+
+
+def test_line_watch_sees_every_line_longer_than_the_field_limit():
+    short = b"a,b,c\n" * 50_000  # 300 KB of short lines
+    limit = MAX_FIELD_BYTES
+    assert _watch(short, short) == (False, False)
+    assert _watch(b"x" * limit + b"\n" + short) == (False, False)  # exactly the limit
+    assert _watch(b"x" * (limit + 1) + b"\n")[0]
+    assert _watch(short + b"x" * (limit + 1) + b"\n" + short)[0]  # in the middle of a chunk
+    assert _watch(short + b"x" * 40_000, b"y" * 40_000 + b"\n" + short)[0]  # across chunks
+    assert _watch(b"x" * 40_000, b"y" * 40_000)[0]  # no line break at all
+    assert not _watch(short + b"x" * 30_000, b"y" * 30_000 + b"\n")[0]
+    assert _watch(b'a,"b\nc",d\n') == (False, True)
