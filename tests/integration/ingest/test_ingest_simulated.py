@@ -137,19 +137,18 @@ def test_personal_data_in_free_text_is_stored_scrubbed(ingested):
         assert stored == [(case["scrubbed"],)], case
 
 
-def test_no_e_mail_or_phone_number_anywhere_in_the_warehouse(ingested):
-    """Every text, varchar and jsonb column of every schema (raw, quarantine, ops: what ingestion writes),
-    searched with the scrubber's own patterns; the keyed hashes of the contact fields are the only exception."""
+def _contact_data_outside_hashes(dsn) -> tuple[set[str], int, list[tuple]]:
+    """Every text, varchar and jsonb column of every schema, searched with the scrubber's own patterns for an
+    e-mail address or a phone number; the keyed hashes of the contact fields are the only exception.
+    Returns the schemas searched, the values searched and what was found."""
     from service_quality.ingest.scrub import found
 
-    dsn, _, cases = ingested
     columns = query(
         dsn,
         "select table_schema, table_name, column_name from information_schema.columns"
         " where table_schema not in ('pg_catalog', 'information_schema') and table_schema not like 'pg_%%'"
         " and data_type in ('text', 'character varying', 'jsonb', 'json') and column_name not like '%%\\_hash'",
     )
-    assert {schema for schema, _, _ in columns} >= {"raw", "quarantine", "ops"}
     searched, leaks = 0, []
     for schema, table, column in columns:
         for (value,) in query(
@@ -161,7 +160,21 @@ def test_no_e_mail_or_phone_number_anywhere_in_the_warehouse(ingested):
             kinds = [k for k in found(value) if k in ("email", "phone")]
             if kinds:
                 leaks.append((f"{schema}.{table}.{column}", kinds, value[:200]))
-    assert searched > 1000, searched
-    assert leaks == []
-    # and the simulator did put personal data into what was delivered
+    return {schema for schema, _, _ in columns}, searched, leaks
+
+
+def test_no_e_mail_or_phone_number_anywhere_in_the_warehouse(ingested, tmp_path):
+    """What ingestion writes (raw, quarantine, ops), then the dbt staging views over it."""
+    from service_quality.transform import dbt
+
+    dsn, _, cases = ingested
+    # the simulator did put personal data into what was delivered
     assert any("@" in str(c["value"]) for c in cases if c["case"] == "free_text_pii")
+    schemas, searched, leaks = _contact_data_outside_hashes(dsn)
+    assert schemas >= {"raw", "quarantine", "ops"} and searched > 1000, (schemas, searched)
+    assert leaks == []
+
+    dbt.run_dbt(dsn, ["run", "--select", "staging"], target_path=tmp_path / "target", threads=2)
+    schemas, _, leaks = _contact_data_outside_hashes(dsn)
+    assert "staging" in schemas, schemas
+    assert leaks == []
