@@ -28,7 +28,11 @@ ROW_RULES = (
     "order",
     "one_of_required",
     "conditional_required",
+    "malformed_line",
 )
+#: A line of a CSV delivery that cannot be a row: a field count that differs from the header, a field longer
+#: than 64 KiB, quotes the CSV grammar does not allow. Quarantined whole (no column), its text cut to 64 KiB.
+RULE_MALFORMED_LINE = "malformed_line"
 #: Why a whole delivery is rejected (``ops.deliveries.rejection_reason``).
 DeliveryReason = Literal[
     "missing_column", "encoding", "unreadable", "empty_file", "no_rows", "too_many_bad_rows", "not_a_regular_file"

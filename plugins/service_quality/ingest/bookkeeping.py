@@ -86,7 +86,7 @@ def insert(
     run: LoadRun,
     delivery: Delivery,
     status: DeliveryStatus,
-    archive_uri: str,
+    archive_uri: str | None,
     duplicate_of: int | None = None,
     rejected: DeliveryRejected | None = None,
     layout: Layout | None = None,
@@ -126,8 +126,11 @@ def record_duplicate(conn, run: LoadRun, delivery: Delivery, archive_uri: str, o
     return LoadResult(run.source, delivery.path, delivery.sha256, delivery_id, "duplicate", duplicate_of=original)
 
 
-def record_rejected(conn, run: LoadRun, delivery: Delivery, why: DeliveryRejected, archive_uri: str) -> LoadResult:
-    """A delivery rejected before its rows were routed (unreadable, a required column missing, no rows)."""
+def record_rejected(
+    conn, run: LoadRun, delivery: Delivery, why: DeliveryRejected, archive_uri: str | None
+) -> LoadResult:
+    """A delivery rejected before its rows were routed (unreadable, a required column missing, no rows, not a
+    regular file); ``archive_uri`` is None when nothing of it was archived."""
     delivery_id = insert(conn, run, delivery, "rejected", archive_uri, rejected=why)
     log.warning("%s: delivery %s rejected (%s): %s", delivery.path, delivery_id, why.reason, why.message)
     return LoadResult.rejected(run, delivery, delivery_id, why, rows_read=0)

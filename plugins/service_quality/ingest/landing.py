@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from service_quality.contracts import Contract
+from service_quality.ingest.errors import DeliveryRejected
 
 
 def as_path(root: str | Path) -> Any:
@@ -107,9 +108,12 @@ class Delivery:
 NOT_A_REGULAR_FILE = "not_a_regular_file"
 
 
-def _not_a_regular_file(path: str, what: str) -> Exception:
-    from service_quality.ingest.reader import DeliveryRejected
+def refused(delivery: Delivery) -> DeliveryRejected:
+    """The rejection of a delivery the walk refused (``delivery.refusal`` is set): its reason and message."""
+    return _not_a_regular_file(delivery.path, delivery.refusal or "not a regular file")
 
+
+def _not_a_regular_file(path: str, what: str) -> DeliveryRejected:
     return DeliveryRejected(
         NOT_A_REGULAR_FILE,
         f"{path}: {what}; only regular files inside the landing root are deliveries, and this one was neither"
@@ -271,18 +275,21 @@ def _uri(item: Any) -> str:
 def archive(delivery: Delivery, archive_root: str | Path) -> str | None:
     """Copy the delivery's bytes into the archive (idempotent) and write its index entry.
 
-    A refused delivery is not archived (``None``): its content was never read and never will be."""
+    A refused delivery is not archived (``None``): its content was never read and never will be. A local file
+    that is no longer a regular file (swapped for a link or a pipe since the walk) raises
+    ``DeliveryRejected("not_a_regular_file")`` before anything is written."""
     if delivery.refusal is not None:
         return None
     root = as_path(archive_root)
     target_dir = root / delivery.source / delivery.sha256
     target = target_dir / delivery.filename
     if not target.exists():
-        target_dir.mkdir(parents=True, exist_ok=True)
-        tmp = target_dir / f".{delivery.filename}.partial"
-        with delivery.open() as src, tmp.open("wb") as dst:
-            while block := src.read(1 << 20):
-                dst.write(block)
+        with delivery.open() as src:  # opened first: a file that is no longer a regular file leaves nothing here
+            target_dir.mkdir(parents=True, exist_ok=True)
+            tmp = target_dir / f".{delivery.filename}.partial"
+            with tmp.open("wb") as dst:
+                while block := src.read(1 << 20):
+                    dst.write(block)
         tmp.rename(target)
     index_dir = root / "_index" / delivery.source
     index_dir.mkdir(parents=True, exist_ok=True)

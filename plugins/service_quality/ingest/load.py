@@ -46,7 +46,7 @@ from service_quality.ingest.load_run import LoadRun
 from service_quality.ingest.reader import Layout
 from service_quality.ingest.scratch import Scratch, Staged
 from service_quality.ingest.settings import IngestSettings
-from service_quality.ingest.sql.routing import files_sql, quarantine_sql, raw_sql
+from service_quality.ingest.sql.routing import files_sql, mark_long_fields_sql, quarantine_sql, raw_sql
 from service_quality.ingest.sql.rules import Check, Compiler
 from service_quality.warehouse.connection import WarehouseDsn
 
@@ -148,7 +148,14 @@ def _prepare(conn, run: LoadRun, delivery: Delivery, index: int, scratch: Scratc
         if path == delivery.path:
             log.info("%s: already processed as delivery %s (%s)", delivery.path, delivery_id, status)
             return bookkeeping.existing(conn, run, delivery, delivery_id)
-    archive_uri = landing.archive(delivery, run.settings.archive_root)
+    if delivery.refusal is not None:
+        # Not a regular file inside the landing root (DATA_CONTRACTS.md): recorded, never opened or archived.
+        return bookkeeping.record_rejected(conn, run, delivery, landing.refused(delivery), None)
+    try:
+        # A file swapped for a link or a pipe since the walk is refused here, unread, like one the walk refused.
+        archive_uri = landing.archive(delivery, run.settings.archive_root)
+    except DeliveryRejected as rejected:
+        return bookkeeping.record_rejected(conn, run, delivery, rejected, None)
     if recorded:
         original = next((r[0] for r in recorded if r[2] != "duplicate"), recorded[0][0])
         return bookkeeping.record_duplicate(conn, run, delivery, archive_uri, original)
@@ -214,6 +221,8 @@ def route(conn, run: LoadRun, table: str, staged: list[Staged]) -> list[tuple[St
     """Validate and load the deliveries staged in ``table``: one GX run, one set-based pass, one transaction."""
     started = time.monotonic()
     group = _compile(conn, run, table, staged)
+    if not all(s.fields_checked for s in staged):
+        conn.execute(mark_long_fields_sql(group.layout, table))  # quoted fields a pass-through COPY took as they were
     conn.commit()  # end the implicit transaction of the queries above: the routing must be a transaction of its own
     # GX reads the committed scratch tables on its own connection while this one routes the rows.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"gx-{run.source}") as pool:

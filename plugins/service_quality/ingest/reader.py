@@ -5,8 +5,10 @@ Two ways in, both streaming chunk by chunk (never the whole file in memory):
 * **Pass-through** (CSV without PII): the header line is parsed in Python; the rest of the bytes
   (gunzipped on the fly, BOM removed) go unchanged into ``COPY ... (FORMAT csv)``. PostgreSQL parses
   the CSV; this is what keeps a validated load close to the speed of a bare COPY.
-* **Parsed** (JSON Lines, and any file with PII columns): rows are parsed in Python so that contact
-  fields are replaced by their keyed hash *before* anything reaches the warehouse.
+* **Parsed** (JSON Lines, and any file with PII or free-text columns): rows are parsed in Python so that
+  contact fields are replaced by their keyed hash and free text is scrubbed (``scrub``) *before* anything
+  reaches the warehouse. A CSV file whose pass-through COPY meets a malformed line is parsed too, so that
+  the line becomes a row error (``malformed_line``) instead of rejecting the file.
 
 Errors that reject a whole delivery are raised as ``errors.DeliveryRejected`` with the canonical reason; the
 scratch table and the COPY statement are written by ``sql.scratch_tables``.
@@ -29,8 +31,32 @@ from typing import IO
 
 from service_quality.contracts import Contract
 from service_quality.ingest.errors import DeliveryRejected, PiiKeyMissing
+from service_quality.ingest.scrub import scrub
 
 BOM = b"\xef\xbb\xbf"
+
+#: The longest field a delivery may have, in UTF-8 bytes (DATA_CONTRACTS.md): a longer one makes its line
+#: malformed. Also how much of a malformed line's text quarantine keeps.
+MAX_FIELD_BYTES = 64 * 1024
+# The csv module's own limit (128 KiB by default) raised well above ours, so that a long field is parsed and
+# judged here (a malformed line) rather than stopping the reader; a field beyond even this one is a csv.Error,
+# a malformed line as well.
+csv.field_size_limit(max(csv.field_size_limit(), 64 * MAX_FIELD_BYTES))
+
+
+def cut(text: str, limit: int = MAX_FIELD_BYTES) -> str:
+    """``text`` cut to at most ``limit`` UTF-8 bytes, on a character boundary."""
+    if len(text) * 4 <= limit:
+        return text
+    return text.encode("utf-8")[:limit].decode("utf-8", "ignore")
+
+
+def _too_long(row: list[str]) -> bool:
+    """Has the row a field longer than ``MAX_FIELD_BYTES`` (UTF-8)? Checked in characters first: cheap."""
+    longest = max(map(len, row), default=0)
+    if longest * 4 <= MAX_FIELD_BYTES:
+        return False
+    return any(len(v) > MAX_FIELD_BYTES // 4 and len(v.encode("utf-8")) > MAX_FIELD_BYTES for v in row)
 
 
 @dataclass
@@ -174,11 +200,19 @@ class Reader:
             yield chunk
 
     def csv_rows(self, stream: IO[bytes], rest: bytes, layout: Layout) -> Iterator[tuple]:
-        """Parsed CSV rows with PII hashed, for files that must not reach the warehouse as delivered."""
+        """Parsed CSV rows with PII hashed and free text scrubbed, for files that must not reach the warehouse
+        as delivered (and for files whose pass-through COPY met a malformed line).
+
+        Each row ends with its ``_malformed`` value: None, or for a malformed line (a field count that differs
+        from the header, a field longer than ``MAX_FIELD_BYTES``, quotes the CSV grammar does not allow) the
+        line's text, scrubbed and cut to ``MAX_FIELD_BYTES``, with every column null. Such a line is a row
+        error (rule ``malformed_line``); a file that cannot be decoded is still rejected whole."""
         decoder = codecs.getincrementaldecoder("utf-8")("strict")
         pii = self._pii_positions(layout)
+        free = self._free_text_positions(layout)
         digest = pii_hasher(self.pii_key) if pii else None
         width = len(layout.columns)
+        blank = (None,) * width
 
         def text_chunks() -> Iterator[str]:
             try:
@@ -190,22 +224,39 @@ class Reader:
                     "encoding", f"{self.path}: not UTF-8 ({exc.reason}); re-deliver the file as UTF-8"
                 ) from None
 
-        reader = csv.reader(_LineSource(text_chunks()), strict=True)
-        try:
-            for line_no, row in enumerate(reader, start=2):
-                if len(row) != width:
-                    if not row or row == [""] and width > 1:
-                        continue
-                    raise DeliveryRejected(
-                        "unreadable",
-                        f"{self.path}: line {line_no} has {len(row)} fields, the header has {width}; not a valid CSV",
-                    )
-                values = [v if v != "" else None for v in row]
-                for pos, column in pii:
-                    values[pos] = digest(column, values[pos])
-                yield tuple(values)
-        except csv.Error as exc:
-            raise DeliveryRejected("unreadable", f"{self.path}: not a valid CSV: {exc}") from None
+        source = _LineSource(text_chunks())
+        taken = source.taken
+        reader = csv.reader(source, strict=True)
+        self.malformed_lines = 0
+        while True:
+            taken.clear()
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error:
+                if not taken:
+                    raise DeliveryRejected("unreadable", f"{self.path}: not a valid CSV") from None
+                self.malformed_lines += 1
+                yield (*blank, _malformed_text(taken))
+                continue
+            if len(row) != width:
+                if not row or row == [""] and width > 1:
+                    continue
+                self.malformed_lines += 1
+                yield (*blank, _malformed_text(taken))
+                continue
+            if _too_long(row):
+                self.malformed_lines += 1
+                yield (*blank, _malformed_text(taken))
+                continue
+            values = [v if v != "" else None for v in row]
+            for pos, column in pii:
+                values[pos] = digest(column, values[pos])
+            for pos in free:
+                values[pos] = scrub(values[pos])
+            values.append(None)
+            yield tuple(values)
 
     def _pii_positions(self, layout: Layout) -> list[tuple[int, str]]:
         pii = [
@@ -215,8 +266,15 @@ class Reader:
         ]
         return pii
 
-    def needs_parsing(self, layout: Layout) -> bool:
+    def _free_text_positions(self, layout: Layout) -> list[int]:
+        return [i for i, c in enumerate(layout.columns) if c.contract_column in self.contract.free_text_columns]
+
+    def has_pii(self, layout: Layout) -> bool:
         return bool(self._pii_positions(layout))
+
+    def needs_parsing(self, layout: Layout) -> bool:
+        """Must the rows pass through Python (contact fields to hash, free text to scrub)?"""
+        return bool(self._pii_positions(layout) or self._free_text_positions(layout))
 
     # ---- JSON Lines ------------------------------------------------------------------------------
     def jsonl_layout(self) -> Layout:
@@ -227,6 +285,7 @@ class Reader:
         """One tuple per JSON object; keys matched like CSV headers; unknown keys kept as JSON."""
         names = self.contract.names
         pii = set(self.contract.pii_columns)
+        free = self.contract.free_text_columns
         digest = pii_hasher(self.pii_key) if self.pii_key else None
         self.keys_seen: set[str] = set()
         text = io.TextIOWrapper(_Chunked(stream, self.chunk_bytes, self.path), encoding="utf-8-sig", newline="")
@@ -261,6 +320,9 @@ class Reader:
                         if digest is None:
                             raise PiiKeyMissing(self.path)
                         values[column] = digest(column, values[column])
+                for column in free:
+                    if values.get(column) is not None:
+                        values[column] = scrub(values[column])
                 row = [values.get(n) for n in names]
                 row.append(json.dumps(extra, ensure_ascii=False) if extra else None)
                 yield tuple(row)
@@ -273,6 +335,44 @@ class Reader:
 
     def check_jsonl_columns(self) -> None:
         _require_columns(self.contract, self.keys_seen, self.path)
+
+
+class LineWatch:
+    """What a pass-through COPY does not check, seen in the bytes as they stream past (cheap: a few ``find``
+    calls per 64 KiB): a line longer than ``MAX_FIELD_BYTES`` (a field may be too long: parse the file
+    instead), and whether the file has a quote at all (a quoted field may hold line breaks, and so be too
+    long in short lines; only then must the staged rows be measured)."""
+
+    def __init__(self) -> None:
+        self.run = 0  # bytes since the last line break
+        self.quoted = False
+
+    def long_line(self, chunk: bytes) -> bool:
+        """Feed the next chunk; True as soon as a line longer than ``MAX_FIELD_BYTES`` is seen."""
+        if not self.quoted and b'"' in chunk:
+            self.quoted = True
+        last = chunk.rfind(b"\n")
+        if last < 0:
+            self.run += len(chunk)
+            return self.run > MAX_FIELD_BYTES
+        first = chunk.find(b"\n")
+        if self.run + first > MAX_FIELD_BYTES:
+            return True
+        start = first + 1
+        while last - start > MAX_FIELD_BYTES:  # a line break within reach of every line start
+            found = chunk.rfind(b"\n", start, start + MAX_FIELD_BYTES + 1)
+            if found < 0:
+                return True
+            start = found + 1
+        self.run = len(chunk) - last - 1
+        return False
+
+
+def _malformed_text(lines: list[str]) -> str:
+    """A malformed line's text as quarantine keeps it: without its line break, scrubbed (it may hold free text
+    the columns would have scrubbed), cut to ``MAX_FIELD_BYTES``."""
+    text = cut("".join(lines), 4 * MAX_FIELD_BYTES).rstrip("\r\n")
+    return cut(scrub(text) or "")
 
 
 def _json_text(value: object) -> str | None:
@@ -316,6 +416,8 @@ class _LineSource:
     def __init__(self, chunks: Iterator[str]) -> None:
         self.chunks = chunks
         self.pending = ""
+        #: the lines handed out since the reader of this source last cleared it: the current record's text
+        self.taken: list[str] = []
 
     def __iter__(self) -> _LineSource:
         return self
@@ -325,11 +427,13 @@ class _LineSource:
             idx = self.pending.find("\n")
             if idx >= 0:
                 line, self.pending = self.pending[: idx + 1], self.pending[idx + 1 :]
+                self.taken.append(line)
                 return line
             chunk = next(self.chunks, None)
             if chunk is None:
                 if self.pending:
                     line, self.pending = self.pending, ""
+                    self.taken.append(line)
                     return line
                 raise StopIteration
             self.pending += chunk

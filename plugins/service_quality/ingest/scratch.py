@@ -7,6 +7,7 @@ that cannot be read, or lacks a required column, is rejected here, alone (its sa
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from psycopg import errors
@@ -14,9 +15,11 @@ from psycopg import errors
 from service_quality.ingest.errors import DeliveryRejected, PiiKeyMissing
 from service_quality.ingest.landing import Delivery
 from service_quality.ingest.load_run import LoadRun
-from service_quality.ingest.reader import Layout, Reader, open_binary
+from service_quality.ingest.reader import MAX_FIELD_BYTES, Layout, LineWatch, Reader, open_binary
 from service_quality.ingest.sql.rules import ident
 from service_quality.ingest.sql.scratch_tables import copy_statement, scratch_ddl
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -29,7 +32,10 @@ class Staged:
     layout: Layout
     rows_read: int
     table: str
-    archive_uri: str
+    archive_uri: str | None
+    #: no field can be longer than the limit unmarked: parsed in Python (every malformed line already staged as
+    #: such), or passed through with no quote and no long line. Otherwise the routing measures the fields.
+    fields_checked: bool = True
 
 
 def scratch_name(source: str, sha256: str) -> str:
@@ -56,19 +62,29 @@ class Scratch:
     def name(self, delivery: Delivery) -> str:
         return f"ops.{ident(scratch_name(self.source, delivery.sha256))}"
 
-    def stage(self, run: LoadRun, delivery: Delivery, index: int, archive_uri: str) -> Staged:
+    def stage(self, run: LoadRun, delivery: Delivery, index: int, archive_uri: str | None) -> Staged:
         """Stream the file into its layout's scratch table, under a savepoint of the caller's transaction.
 
-        Raises :class:`DeliveryRejected` (the savepoint rolled back) when the file cannot be staged."""
+        A CSV file without contact or free-text columns goes through as delivered (COPY parses it); if COPY
+        meets a malformed line, the savepoint rolls back and the file is parsed in Python instead, which
+        stages each malformed line as a row error. Raises :class:`DeliveryRejected` (the savepoint rolled
+        back) when the file cannot be staged."""
         self.conn.execute(f"drop table if exists {self.name(delivery)} cascade")  # a leftover of a killed attempt
         mark = len(self.created)
-        try:
-            with self.conn.transaction():
-                layout, table, rows_read = self._copy(run, delivery, index)
-        except BaseException:
-            self._forget_since(mark)
-            raise
-        return Staged(index, delivery, layout, rows_read, table, archive_uri)
+        parse = False
+        while True:
+            try:
+                with self.conn.transaction():
+                    layout, table, rows_read, fields_checked = self._copy(run, delivery, index, parse)
+            except _MalformedInCopy as found:
+                self._forget_since(mark)
+                log.info("%s: COPY met a malformed line (%s); parsing the file to quarantine it", delivery.path, found)
+                parse = True
+                continue
+            except BaseException:
+                self._forget_since(mark)
+                raise
+            return Staged(index, delivery, layout, rows_read, table, archive_uri, fields_checked=fields_checked)
 
     def groups(self, staged: list[Staged]) -> list[tuple[str, list[Staged]]]:
         """The staged deliveries by scratch table (by layout), in batch order."""
@@ -102,11 +118,16 @@ class Scratch:
             self.tables = {k: v for k, v in self.tables.items() if v != table}
         del self.created[mark:]
 
-    def _copy(self, run: LoadRun, delivery: Delivery, file: int) -> tuple[Layout, str, int]:
-        """COPY the file into its layout's scratch table; returns the layout, the table and the rows read."""
+    def _copy(self, run: LoadRun, delivery: Delivery, file: int, parse: bool) -> tuple[Layout, str, int, bool]:
+        """COPY the file into its layout's scratch table; returns the layout, the table, the rows read and
+        whether every field's length is known to be within the limit (parsed in Python, or passed through
+        with no quote in the file and no line over the limit).
+
+        ``parse``: parse the CSV in Python even when it could go through as delivered."""
         c, settings = run.contract, run.settings
         reader = Reader(c, delivery.path, settings.chunk_bytes, settings.pii_key)
         cur = self.conn.cursor()
+        fields_checked = True
         with delivery.open() as raw:
             stream = open_binary(raw, delivery.path)
             try:
@@ -119,17 +140,26 @@ class Scratch:
                     reader.check_jsonl_columns()
                 else:
                     layout, rest = reader.read_csv_header(stream)
-                    if c.pii_columns and reader.needs_parsing(layout) and settings.pii_key is None:
+                    if reader.has_pii(layout) and settings.pii_key is None:
                         raise PiiKeyMissing(delivery.path)
                     table = self._table_for(layout, delivery, file)
-                    if reader.needs_parsing(layout):
+                    if parse or reader.needs_parsing(layout):
                         with cur.copy(copy_statement(table, layout, passthrough=False)) as copy:
                             for row in reader.csv_rows(stream, rest, layout):
                                 copy.write_row(row)
                     else:
-                        with cur.copy(copy_statement(table, layout, passthrough=True)) as copy:
-                            for chunk in reader.csv_passthrough(stream, rest):
-                                copy.write(chunk)
+                        watch = LineWatch()
+                        try:
+                            with cur.copy(copy_statement(table, layout, passthrough=True)) as copy:
+                                for chunk in reader.csv_passthrough(stream, rest):
+                                    if watch.long_line(chunk):  # COPY would take it: the parser judges it
+                                        raise _MalformedInCopy(f"a line longer than {MAX_FIELD_BYTES} bytes")
+                                    copy.write(chunk)
+                            fields_checked = not watch.quoted
+                        except errors.BadCopyFileFormat as exc:
+                            # A field count that differs from the header, a stray quote: the parser makes it a
+                            # row error. (The parser still rejects a file it cannot read.)
+                            raise _MalformedInCopy(_first_line(exc)) from None
             except (errors.CharacterNotInRepertoire, errors.UntranslatableCharacter) as exc:
                 raise DeliveryRejected(
                     "encoding", f"{delivery.path}: not UTF-8 ({_first_line(exc)}); re-deliver the file as UTF-8"
@@ -141,7 +171,11 @@ class Scratch:
         rows_read = cur.rowcount
         if rows_read == 0:
             raise DeliveryRejected("no_rows", f"{delivery.path}: the file has a header but no data rows")
-        return layout, table, rows_read
+        return layout, table, rows_read, fields_checked
+
+
+class _MalformedInCopy(Exception):
+    """The pass-through COPY of a file met a malformed line: stage the file again, parsed."""
 
 
 def _first_line(exc: Exception) -> str:

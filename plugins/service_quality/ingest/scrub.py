@@ -40,12 +40,15 @@ _EMAIL_RE = re.compile(
     re.IGNORECASE,
 )
 
-_CARD_RE = re.compile(rf"(?<![\w-])\d(?:{_SEP}?\d){{12,18}}(?!\w)")
+# Each pattern opens with a lookahead on its first character ("(?=\d)", "(?=[+(\d])"): a position that cannot
+# start a match is left at once, before the lookbehinds and alternatives are tried (half the time of a scan).
+_CARD_RE = re.compile(rf"(?=\d)(?<![\w-])\d(?:{_SEP}?\d){{12,18}}(?!\w)")
 
 #: Not inside a word or a number: no letter, digit or "+" just before, and no digit followed by . , or -.
 _START = r"(?<![\w+])(?<!\d[.,-])"
 _PHONE_RE = re.compile(
-    "|".join(
+    "(?=[+(\\d])(?:"
+    + "|".join(
         (
             # +<country code> and groups, one may be in parentheses: +7 (916) 123-45-67, +44 20 7946 0958
             rf"(?P<intl>{_START}\+{_SPACE}?\d{{1,3}}(?:[ \u00a0.-]?\(?\d{{1,5}}\)?){{1,6}}(?!\d))",
@@ -61,9 +64,11 @@ _PHONE_RE = re.compile(
             rf"(?P<city>{_START}\d{{3}}-\d{{2}}-\d{{2}}(?![\w-]|[.,]\d))",
         )
     )
+    + ")"
 )
 _DIGITS = re.compile(r"\d+")
 _DIGIT_OR_AT = re.compile(r"[\d@]|\(at\)|\[at\]", re.IGNORECASE)
+_AT = re.compile(r"[(\[]at[)\]]", re.IGNORECASE)  # the spelt-out "@" the e-mail pattern knows
 
 
 def _luhn(digits: str) -> bool:
@@ -128,7 +133,27 @@ def scrub(text: str | None) -> str | None:
     ``[card]`` and ``[phone]``; everything else unchanged. ``None`` and ``""`` are returned as they are."""
     if not text or not _DIGIT_OR_AT.search(text):
         return text
-    if "@" in text or "at" in text.lower():
+    if "@" in text or _AT.search(text):
         text = _EMAIL_RE.sub(EMAIL, text)
     text = _CARD_RE.sub(_card, text)
     return _PHONE_RE.sub(_phone, text)
+
+
+def found(text: str | None) -> list[str]:
+    """The kinds of personal data (``email``, ``card``, ``phone``) that :func:`scrub` would replace in ``text``,
+    by the same patterns: empty for a text the scrubber leaves as it is (used to check stored text)."""
+    if not text or not _DIGIT_OR_AT.search(text):
+        return []
+    kinds = []
+    if "@" in text or _AT.search(text):
+        without = _EMAIL_RE.sub(EMAIL, text)
+        if without != text:
+            kinds.append("email")
+            text = without
+    without = _CARD_RE.sub(_card, text)
+    if without != text:
+        kinds.append("card")
+        text = without
+    if _PHONE_RE.sub(_phone, text) != text:
+        kinds.append("phone")
+    return kinds

@@ -1,7 +1,8 @@
 """Run a batch's Great Expectations suite on its scratch tables; store and render the result.
 
 One validation covers the deliveries of a batch that share a file layout (``load.route``): their
-committed scratch tables, seen through one ``union all`` view. GX reads it through its own SQL
+committed scratch tables, seen through one ``union all`` view (without the malformed lines: they have no
+fields to check, SQL quarantines them). GX reads it through its own SQL
 datasource on the same PostgreSQL, in SUMMARY
 result format (counts, not rows: the per-row routing is done by SQL in ``load``). Its per-expectation
 unexpected counts must equal what SQL quarantined for the same (column, rule); a disagreement is a bug
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from service_quality.contracts import ROW_RULES, Contract
+from service_quality.contracts import ROW_RULES, RULE_MALFORMED_LINE, Contract
 from service_quality.ingest.errors import ValidationDisagreement
 from service_quality.ingest.landing import Delivery
 from service_quality.ingest.reader import Layout
@@ -105,7 +106,8 @@ class GxOutcome:
         return sum(self.unexpected.values())
 
     def assert_agrees(self, quarantined: dict[tuple[str | None, str], int], path: str) -> None:
-        keys = set(self.unexpected) | {k for k in quarantined if k[1] in ROW_RULES}
+        # A malformed line never reaches GX (its view leaves it out): there are no fields to check.
+        keys = set(self.unexpected) | {k for k in quarantined if k[1] in ROW_RULES and k[1] != RULE_MALFORMED_LINE}
         diff = {k: (self.unexpected.get(k, 0), quarantined.get(k, 0)) for k in keys}
         diff = {k: v for k, v in diff.items() if v[0] != v[1]}
         if diff:
@@ -161,6 +163,7 @@ def validate_scratch(
 
     ``run_name`` names the validation run on its Data Docs page (the DAG run that loaded the batch)."""
     from service_quality.ingest.sql.rules import Compiler, ident
+    from service_quality.ingest.sql.scratch_tables import MALFORMED
     from service_quality.ingest.suites import flag_column, is_native
 
     # The batch: the scratch table plus each non-native check's verdict, from the loader's own SQL.
@@ -176,7 +179,7 @@ def validate_scratch(
         # not in set"), and a view's expressions are inlined wherever they are named.
         conn.execute(
             f"create view {qualified_view} as select * from (select s.*{''.join(', ' + f for f in flags)}"
-            f" from {schema}.{ident(table)} as s {compiler.lateral()} offset 0) as s"
+            f" from {schema}.{ident(table)} as s {compiler.lateral()} where s.{MALFORMED} is null offset 0) as s"
         )
     datasource = _datasource(dsn)
     # The page names the batch after its data asset: the source and the delivery, not the scratch table.

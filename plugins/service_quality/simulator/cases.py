@@ -26,6 +26,7 @@ RULE_ARITHMETIC = "arithmetic"
 RULE_ORDER = "order"
 RULE_ONE_OF_REQUIRED = "one_of_required"
 RULE_CONDITIONAL_REQUIRED = "conditional_required"
+RULE_MALFORMED_LINE = "malformed_line"
 ROW_RULES = (
     RULE_REQUIRED,
     RULE_TYPE,
@@ -37,6 +38,7 @@ ROW_RULES = (
     RULE_ORDER,
     RULE_ONE_OF_REQUIRED,
     RULE_CONDITIONAL_REQUIRED,
+    RULE_MALFORMED_LINE,
 )
 
 # Referential findings (loaded, flagged downstream by the data-quality mart).
@@ -95,6 +97,9 @@ CASE_ORPHAN_STORE = "orphan_store_code"
 CASE_ORPHAN_EMPLOYEE = "orphan_employee_code"
 # Personal data typed into free text (expected: accepted, the text stored with [email] / [phone] / [card]).
 CASE_FREE_TEXT_PII = "free_text_pii"
+# A comment written without the quotes its comma needs: one line with a field too many (expected: quarantined,
+# rule malformed_line, no column; the rest of the file loads).
+CASE_MALFORMED_LINE = "unquoted_comma"
 
 FILE_CASES = (
     CASE_BOM,
@@ -126,8 +131,9 @@ ROW_CASES = (
     CASE_ORPHAN_STORE,
     CASE_ORPHAN_EMPLOYEE,
 )
-#: Injected besides the cases above, into files that carry none of them (defects.inject_free_text_pii).
-CONTENT_CASES = (CASE_FREE_TEXT_PII,)
+#: Injected besides the cases above, into files that carry none of them (defects.inject_free_text_pii,
+#: defects.inject_malformed_lines).
+CONTENT_CASES = (CASE_FREE_TEXT_PII, CASE_MALFORMED_LINE)
 ALL_CASES = FILE_CASES + ROW_CASES
 
 #: Codes that never appear in any roster snapshot (used by the orphan cases).

@@ -15,6 +15,10 @@ no other case get an e-mail address, a phone number or a card number written int
 ``free_text_pii``, expected ``accepted``: the row loads, with the personal data replaced). Their truth
 records the text as delivered, each piece of personal data, and the text the warehouse must hold. They
 are drawn from a random stream of their own, so they do not move the other cases of a seed.
+
+Likewise some survey CSV files that carry no other case get one comment with a comma written without its
+quotes (case ``unquoted_comma``, expected ``quarantined`` with rule ``malformed_line`` and no column: the
+line has a field more than the header; the rest of the file loads), from a stream of their own too.
 """
 
 from __future__ import annotations
@@ -568,6 +572,58 @@ def inject_free_text_pii(
     return records
 
 
+# ---- malformed lines ------------------------------------------------------------------------------------
+
+#: Comments with a comma, written without the quotes CSV needs: the line gets a field too many.
+UNQUOTED_COMMENTS = (
+    "Быстро, вежливо",
+    "Всё хорошо, спасибо",
+    "Долго ждал, но помогли",
+    "Friendly staff, quick checkout",
+)
+
+
+def inject_malformed_lines(
+    landing: Path, eligible: list[Delivery], taken: set[str], rate: float, seed: int
+) -> list[dict]:
+    """One line with an unquoted comma in the comment of some survey CSV files that carry no other case: each
+    with probability ``rate``, and at least one. The line is a row error (``malformed_line``), so only files
+    with enough rows to keep it under the bad-row threshold are chosen."""
+    rng = random.Random(f"{seed}|malformed_line")
+    candidates = [
+        d
+        for d in eligible
+        if d.source == "surveys"
+        and d.format in ("csv", "csv.gz")
+        and d.file not in taken
+        and d.rows >= MIN_ROWS_FOR_ROW_DEFECT
+    ]
+    chosen = {d.file for d in candidates if rng.random() < rate}
+    if candidates and not chosen:
+        chosen.add(rng.choice(candidates).file)
+    return [_malformed_line(d, landing, rng) for d in candidates if d.file in chosen]
+
+
+def _malformed_line(d: Delivery, landing: Path, rng: random.Random) -> dict:
+    f = _File(landing, d)
+    i = rng.randrange(len(f.rows))
+    comment = rng.choice(UNQUOTED_COMMENTS)
+    f.rows[i]["comment"] = "\x00"  # written by csv, then replaced by the comment without its quotes
+    lines = f.text().split("\n")
+    assert len(lines) == len(f.rows) + 2, "a simulated survey line holds no line break"
+    lines[i + 1] = lines[i + 1].replace("\x00", comment)
+    f.save("\n".join(lines).encode("utf-8"))
+    return _case(
+        d,
+        c.CASE_MALFORMED_LINE,
+        c.QUARANTINED,
+        row=i + 1,
+        rule=c.RULE_MALFORMED_LINE,
+        value=lines[i + 1],
+        detail="a comment with a comma and no quotes: the line has a field more than the header",
+    )
+
+
 def inject(landing: Path, deliveries: list[Delivery], rate: float, seed: int) -> tuple[list[dict], list[Delivery]]:
     """Inject cases into the written landing zone; return (case records, extra deliveries)."""
     if rate <= 0:
@@ -614,5 +670,7 @@ def inject(landing: Path, deliveries: list[Delivery], rate: float, seed: int) ->
         records.extend(new_records)
         extra.extend(new_deliveries)
     records.extend(inject_free_text_pii(landing, eligible, set(plan), rate, seed))
+    taken = set(plan) | {str(r["file"]) for r in records}
+    records.extend(inject_malformed_lines(landing, eligible, taken, rate, seed))
     records.sort(key=lambda r: (str(r["file"]), r["row"] or 0))
     return records, extra

@@ -14,6 +14,7 @@ from ingest_helpers import query
 from service_quality.contracts import contract
 from service_quality.ingest import landing
 from service_quality.ingest.deliveries import ingest_source
+from service_quality.ingest.load import load_files
 from service_quality.ingest.reader import DeliveryRejected
 
 pytestmark = pytest.mark.integration
@@ -159,3 +160,34 @@ def test_an_object_key_that_escapes_the_prefix_is_rejected_unread(warehouse, set
     assert by_path["surveys/./2025-02-08/export.csv"]["rejection_reason"] == "not_a_regular_file"
     assert query(warehouse, "select response_id from raw.surveys") == [("R1",)]
     assert [d.path for d in landing.archived(settings.archive_root)] == ["surveys/2025-02-06/export.csv"]
+
+
+def test_a_file_swapped_after_the_walk_is_recorded_rejected_and_the_batch_goes_on(
+    warehouse, landing_zone, settings, tmp_path
+):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    secret = outside / "secret.csv"
+    secret.write_text(_csv("OUTSIDE-1"))
+    swapped = landing_zone.write("surveys/2025-02-07/export.csv", _csv("R1"))
+    landing_zone.write("surveys/2025-02-08/export.csv", _csv("R2"))
+    deliveries = landing.scan(landing_zone.root, contract("surveys"))
+    assert [d.refusal for d in deliveries] == [None, None]
+    swapped.unlink()
+    swapped.symlink_to(secret)  # between the walk and the load: the loader must not follow it
+
+    results = [r.to_dict() for r in load_files("surveys", deliveries, warehouse, settings)]
+
+    by_path = {r["path"]: r for r in results}
+    refused = by_path["surveys/2025-02-07/export.csv"]
+    assert (refused["status"], refused["rejection_reason"]) == ("rejected", "not_a_regular_file"), refused
+    assert "symbolic link" in refused["message"]
+    assert by_path["surveys/2025-02-08/export.csv"]["status"] == "loaded"
+    assert query(warehouse, "select response_id from raw.surveys order by 1") == [("R2",)]
+    assert query(
+        warehouse, "select status, archive_uri from ops.deliveries where path = 'surveys/2025-02-07/export.csv'"
+    ) == [("rejected", None)]
+    archived = [p for p in Path(settings.archive_root).rglob("*") if p.is_file()]
+    assert len(archived) == 2, archived  # the other file and its index entry
+    assert not any("OUTSIDE" in p.read_text(errors="replace") for p in archived)
+    assert [d.path for d in landing.archived(settings.archive_root)] == ["surveys/2025-02-08/export.csv"]

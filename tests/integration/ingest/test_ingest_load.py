@@ -129,7 +129,8 @@ def test_the_data_docs_page_works_offline_and_names_the_delivery_and_the_run(war
             "missing_column",
             "transaction_id",
         ),
-        ("ragged.csv", SALES_HEADER + "\nT1,1,S-001\n", False, "unreadable", None),
+        # its only line is malformed: a row error, and 1 of 1 rows is above the threshold
+        ("ragged.csv", SALES_HEADER + "\nT1,1,S-001\n", False, "too_many_bad_rows", None),
     ],
 )
 def test_rejected_deliveries_load_nothing_and_say_why(

@@ -121,3 +121,60 @@ def test_reconciliation_and_summary(ingested):
         assert rows[source]["rows_loaded"] == loaded == query(dsn, f"select count(*) from raw.{source}")[0][0]
         assert rows[source]["deliveries"] == sum(1 for r in results if r["source"] == source)
         assert rows[source]["deliveries_loaded"] > 0, source
+
+
+def test_personal_data_in_free_text_is_stored_scrubbed(ingested):
+    dsn, _, cases = ingested
+    pii_cases = [c for c in cases if c["case"] == "free_text_pii"]
+    assert {c["source"] for c in pii_cases} == {"surveys", "audit_answers"}
+    for case in pii_cases:
+        stored = query(
+            dsn,
+            f"select r.{case['column']} from raw.{case['source']} r join ops.deliveries d"
+            " on d.delivery_id = r._delivery_id where d.path = %s and r._row_number = %s",
+            [case["file"], case["row"]],
+        )
+        assert stored == [(case["scrubbed"],)], case
+
+
+def _contact_data_outside_hashes(dsn) -> tuple[set[str], int, list[tuple]]:
+    """Every text, varchar and jsonb column of every schema, searched with the scrubber's own patterns for an
+    e-mail address or a phone number; the keyed hashes of the contact fields are the only exception.
+    Returns the schemas searched, the values searched and what was found."""
+    from service_quality.ingest.scrub import found
+
+    columns = query(
+        dsn,
+        "select table_schema, table_name, column_name from information_schema.columns"
+        " where table_schema not in ('pg_catalog', 'information_schema') and table_schema not like 'pg_%%'"
+        " and data_type in ('text', 'character varying', 'jsonb', 'json') and column_name not like '%%\\_hash'",
+    )
+    searched, leaks = 0, []
+    for schema, table, column in columns:
+        for (value,) in query(
+            dsn,
+            f'select distinct "{column}"::text from "{schema}"."{table}" where "{column}"::text ~ %s',
+            [r"[0-9@]|\(at\)|\[at\]"],
+        ):
+            searched += 1
+            kinds = [k for k in found(value) if k in ("email", "phone")]
+            if kinds:
+                leaks.append((f"{schema}.{table}.{column}", kinds, value[:200]))
+    return {schema for schema, _, _ in columns}, searched, leaks
+
+
+def test_no_e_mail_or_phone_number_anywhere_in_the_warehouse(ingested, tmp_path):
+    """What ingestion writes (raw, quarantine, ops), then the dbt staging views over it."""
+    from service_quality.transform import dbt
+
+    dsn, _, cases = ingested
+    # the simulator did put personal data into what was delivered
+    assert any("@" in str(c["value"]) for c in cases if c["case"] == "free_text_pii")
+    schemas, searched, leaks = _contact_data_outside_hashes(dsn)
+    assert schemas >= {"raw", "quarantine", "ops"} and searched > 1000, (schemas, searched)
+    assert leaks == []
+
+    dbt.run_dbt(dsn, ["run", "--select", "staging"], target_path=tmp_path / "target", threads=2)
+    schemas, _, leaks = _contact_data_outside_hashes(dsn)
+    assert "staging" in schemas, schemas
+    assert leaks == []

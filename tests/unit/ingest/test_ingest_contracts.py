@@ -9,7 +9,7 @@ import pytest
 
 from service_quality.contracts import CONTRACTS, DELIVERY_REASONS, ROW_RULES, SOURCES, contract
 from service_quality.ingest.errors import DeliveryRejected
-from service_quality.ingest.reader import Reader, pii_hasher
+from service_quality.ingest.reader import MAX_FIELD_BYTES, LineWatch, Reader, cut, pii_hasher
 from service_quality.ingest.sql.rules import Compiler
 
 
@@ -120,7 +120,69 @@ def test_parsed_csv_rows_hash_pii_and_keep_quoted_line_breaks():
     assert reader.needs_parsing(layout)
     rows = list(reader.csv_rows(stream, rest, layout))
     digest = pii_hasher(b"k")("customer_email", "anna@example.com")
-    assert rows == [
-        ("R1", "a", "b", "S", "sms", "two\nlines", digest),
-        ("R2", "a", "b", "S", "sms", None, None),
+    assert rows == [  # each row ends with its _malformed value
+        ("R1", "a", "b", "S", "sms", "two\nlines", digest, None),
+        ("R2", "a", "b", "S", "sms", None, None, None),
     ]
+
+
+def test_parsed_csv_rows_scrub_free_text_and_turn_malformed_lines_into_rows():
+    header = "visit_id,question_code,answer,comment\n"
+    long_field = "x" * (MAX_FIELD_BYTES + 1)
+    data = (
+        header
+        + "V1,Q1,yes,позвоните +7 916 123-45-67 или anna@example.com по заказу 12345\n"
+        + "V2,Q1,yes,a comma, too many\n"  # 5 fields for 4
+        + "V3,Q1\n"  # 2 fields for 4
+        + f"V4,Q1,yes,{long_field}\n"
+        + 'V5,Q1,yes,"stray "quote"\n'
+        + "V6,Q1,no,\n"
+    ).encode()
+    reader = _reader("audit_answers", "a.csv")
+    stream = io.BytesIO(data)
+    layout, rest = reader.read_csv_header(stream)
+    assert reader.needs_parsing(layout) and not reader.has_pii(layout)  # free text alone takes the parser
+    rows = list(reader.csv_rows(stream, rest, layout))
+    blank = (None, None, None, None)
+    assert rows[0] == ("V1", "Q1", "yes", "позвоните [phone] или [email] по заказу 12345", None)
+    assert rows[1] == (*blank, "V2,Q1,yes,a comma, too many")
+    assert rows[2] == (*blank, "V3,Q1")
+    assert rows[3][:4] == blank and rows[3][4].startswith("V4,Q1,yes,xxx")
+    assert len(rows[3][4].encode()) == MAX_FIELD_BYTES
+    assert rows[4] == (*blank, 'V5,Q1,yes,"stray "quote"')
+    assert rows[5] == ("V6", "Q1", "no", None, None)
+    assert reader.malformed_lines == 4
+
+
+def test_a_malformed_line_keeps_no_personal_data():
+    data = b"visit_id,question_code,answer,comment\nV1,Q1,yes,call +7 916 123-45-67, or mail anna@example.com\n"
+    reader = _reader("audit_answers", "a.csv")
+    stream = io.BytesIO(data)
+    layout, rest = reader.read_csv_header(stream)
+    [row] = list(reader.csv_rows(stream, rest, layout))
+    assert row[-1] == "V1,Q1,yes,call [phone], or mail [email]"
+
+
+def test_cut_keeps_whole_characters():
+    text = "я" * MAX_FIELD_BYTES  # two bytes each
+    cut_text = cut(text)
+    assert len(cut_text.encode()) == MAX_FIELD_BYTES and cut_text == "я" * (MAX_FIELD_BYTES // 2)
+    assert cut("short") == "short"
+
+
+def _watch(*chunks: bytes) -> tuple[bool, bool]:
+    watch = LineWatch()
+    return any(watch.long_line(chunk) for chunk in chunks), watch.quoted
+
+
+def test_line_watch_sees_every_line_longer_than_the_field_limit():
+    short = b"a,b,c\n" * 50_000  # 300 KB of short lines
+    limit = MAX_FIELD_BYTES
+    assert _watch(short, short) == (False, False)
+    assert _watch(b"x" * limit + b"\n" + short) == (False, False)  # exactly the limit
+    assert _watch(b"x" * (limit + 1) + b"\n")[0]
+    assert _watch(short + b"x" * (limit + 1) + b"\n" + short)[0]  # in the middle of a chunk
+    assert _watch(short + b"x" * 40_000, b"y" * 40_000 + b"\n" + short)[0]  # across chunks
+    assert _watch(b"x" * 40_000, b"y" * 40_000)[0]  # no line break at all
+    assert not _watch(short + b"x" * 30_000, b"y" * 30_000 + b"\n")[0]
+    assert _watch(b'a,"b\nc",d\n') == (False, True)

@@ -75,3 +75,14 @@ def test_the_contracts_name_the_free_text_columns():
 
     free_text = {(c.source, column) for c in CONTRACTS.values() for column in c.free_text_columns}
     assert free_text == {("surveys", "comment"), ("audit_answers", "comment")}
+
+
+def test_found_names_what_scrub_replaces_and_nothing_else():
+    from service_quality.ingest.scrub import found
+
+    assert found("позвоните +7 916 123-45-67 или anna@example.com") == ["email", "phone"]
+    assert found("карта 4276 3800 1234 5679") == ["card"]  # passes Luhn
+    assert found("заказ 1234567 от 12.03.2025 на 1 499,00 ₽") == []
+    assert found(None) == [] and found("") == []
+    for text in ("[phone] и [email]", scrub("+1 415 555 0100, ivan@mail.ru")):
+        assert found(text) == []

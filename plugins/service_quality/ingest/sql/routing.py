@@ -7,9 +7,15 @@ number gives its delivery id, landing path and arrival time.
 
 from __future__ import annotations
 
-from service_quality.contracts import Contract
-from service_quality.ingest.reader import Layout
+from service_quality.contracts import RULE_MALFORMED_LINE, Contract
+from service_quality.ingest.reader import MAX_FIELD_BYTES, Layout
 from service_quality.ingest.sql.rules import Check, Compiler, ident, lit
+from service_quality.ingest.sql.scratch_tables import MALFORMED
+
+_MALFORMED_MESSAGE = (
+    "malformed line: its field count differs from the header, a field is longer than 64 KiB or its quotes are"
+    " not valid CSV; the line's text is the value (cut to 64 KiB). Fix the line and re-deliver the file"
+)
 
 #: One file of a batch in a scratch table: (``_file`` number, delivery id, landing path, arrival time).
 FileRow = tuple[int, int, str, str]
@@ -33,7 +39,7 @@ def raw_sql(c: Contract, compiler: Compiler, layout: Layout, relation: str, file
         select {", ".join(exprs)}, f.delivery_id, s._row_number, f.arrived_at, {_extra_expr(layout)}
         from {relation} as s
         join {files} on f._file = s._file
-        where {compiler.row_is_valid()}
+        where s.{MALFORMED} is null and {compiler.row_is_valid()}
     """
 
 
@@ -44,22 +50,29 @@ def quarantine_sql(
     rows that break something are expanded into one candidate per rule, which keeps the pass close to a scan."""
     outer = Compiler(c, layout.present, alias="s", timezones=compiler.timezones, shared=True, shared_alias="s")
     any_broken = " or ".join(f"({chk.broken})" for chk in checks) or "false"
+    ok = f"s.{MALFORMED} is null"
     values = ",\n            ".join(
-        f"({chk.broken}, {lit(chk.column) if chk.column else 'null'}, {lit(chk.rule)}, {chk.value}, {lit(chk.message)})"
-        for chk in outer.checks()
+        [
+            f"({ok} and ({chk.broken}), {lit(chk.column) if chk.column else 'null'}, {lit(chk.rule)}, {chk.value},"
+            f" {lit(chk.message)})"
+            for chk in outer.checks()
+        ]
+        # a malformed line breaks that rule only: its columns are null because there were none to read
+        + [f"(not {ok}, null, {lit(RULE_MALFORMED_LINE)}, s.{MALFORMED}, {lit(_MALFORMED_MESSAGE)})"]
     )
     return f"""
         insert into {c.quarantine_table} (delivery_id, row_number, column_name, rule, value, message, record)
         select s._delivery_id, s._row_number, c.column_name, c.rule, c.value,
             s._path || ' row ' || s._row_number || ': ' || c.message
-                || coalesce(' (value ' || quote_literal(c.value) || ')', ' (empty)'),
+                || case when c.rule = {lit(RULE_MALFORMED_LINE)} then ''
+                   else coalesce(' (value ' || quote_literal(c.value) || ')', ' (empty)') end,
             {_record_expr(layout)}
         from (
             select s.*, f.delivery_id as _delivery_id, f.path as _path{", k.*" if compiler.lateral() else ""}
             from {relation} as s
             join {files} on f._file = s._file
             {compiler.lateral()}
-            where {any_broken}
+            where s.{MALFORMED} is not null or {any_broken}
             offset 0
         ) as s
         cross join lateral (values
@@ -95,3 +108,20 @@ def _extra_expr(layout: Layout) -> str:
     if not extras:
         return "null::jsonb"
     return _json_object([(col.header, f"s.{ident(col.name)}") for col in extras])
+
+
+def mark_long_fields_sql(layout: Layout, relation: str) -> str:
+    """Mark as malformed the rows of a pass-through COPY with a field longer than ``MAX_FIELD_BYTES`` (COPY
+    has no such limit; the Python parser checks it itself): the fields joined by commas become the line's
+    text, cut to the limit, and the columns are emptied."""
+    cols = [ident(c.name) for c in layout.columns]
+    too_long = " or ".join(f"octet_length({c}) > {MAX_FIELD_BYTES}" for c in cols)
+    line = f"concat_ws(',', {', '.join(cols)})"
+    cleared = ", ".join(f"{c} = null" for c in cols)
+    # left() counts characters, the limit is in bytes: a line that is still too long is cut to a quarter (a
+    # character is at most 4 bytes)
+    cut = (
+        f"case when octet_length(left({line}, {MAX_FIELD_BYTES})) <= {MAX_FIELD_BYTES} then left({line},"
+        f" {MAX_FIELD_BYTES}) else left({line}, {MAX_FIELD_BYTES // 4}) end"
+    )
+    return f"update {relation} set {MALFORMED} = {cut}, {cleared} where {too_long}"
