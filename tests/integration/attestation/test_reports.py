@@ -67,7 +67,7 @@ def test_store_page_shows_the_team_and_a_card_per_employee(published, tmp_path):
     assert html.count('<article class="card"') == 3
     # Each card: total, grade, component chart, trend chart, explanation lines.
     assert html.count('class="chart bars"') == 3 and html.count('class="chart trend"') == 3
-    assert "Mystery shopping: 4 visits (minimum 3), measured 91.0, adjusted 91.0 → 91.0 pts × 0.25 = 22.75" in html
+    assert "Mystery shopping: 4 visits (minimum 3), mean 91.0 %, adjusted 91.0 → 91.0 pts × 0.25 = 22.75" in html
     assert "Total: 22.75 + 22.25 + 13.05 + 8.50 + 20.75 = 87.30 → 87.3 → grade A" in html
     assert 'href="staff/E001.html"' in html
     assert "critical failure" in html  # E003
