@@ -185,7 +185,9 @@ worded as (
                         when (details ->> 'meets_visit_minimum')::boolean
                             then
                                 ', mean '
-                                || coalesce({{ attestation_fmt("(details ->> 'service_score_mean_pct')::numeric") }}, '—')
+                                || coalesce(
+                                    {{ attestation_fmt("(details ->> 'service_score_mean_pct')::numeric") }}, '—'
+                                )
                                 || ' %'
                         when details ->> 'min_visits' is null then ' (not counted)'
                         else
@@ -229,7 +231,8 @@ worded as (
                     coalesce(', CSAT ' || {{ attestation_fmt("(details ->> 'csat_pct')::numeric") }} || ' %', '')
                     || coalesce(', NPS ' || {{ attestation_fmt("(details ->> 'nps')::numeric") }}, '')
                     || coalesce(
-                        ', adjusted CSAT ' || {{ attestation_fmt("(details ->> 'adjusted_csat_pct')::numeric") }} || ' %',
+                        ', adjusted CSAT '
+                        || {{ attestation_fmt("(details ->> 'adjusted_csat_pct')::numeric") }} || ' %',
                         ''
                     )
                     || coalesce(', adjusted NPS ' || {{ attestation_fmt("(details ->> 'adjusted_nps')::numeric") }}, '')
@@ -237,7 +240,9 @@ worded as (
                 then
                     coalesce(', revenue ' || {{ attestation_fmt("(details ->> 'revenue')::numeric", 2) }} || ' RUB', '')
                     || coalesce(
-                        ', ' || {{ attestation_fmt("(details ->> 'sales_per_hour')::numeric", 2) }} || ' RUB per hour', ''
+                        ', ' || {{ attestation_fmt("(details ->> 'sales_per_hour')::numeric", 2) }}
+                        || ' RUB per hour',
+                        ''
                     )
                     || case
                         when details ->> 'peer_count' is not null
