@@ -87,6 +87,12 @@ class ComponentLine:
     text: str
     weighted_printed: Decimal | None  # the printed (largest-remainder) weighted part of an included component
 
+    @property
+    def detail(self) -> str:
+        """The line without its leading ``label: `` (for a table whose first column names the component)."""
+        prefix = self.label + ": "
+        return self.text[len(prefix) :] if self.text.startswith(prefix) else self.text
+
 
 @dataclass(frozen=True)
 class Explanation:
