@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -110,3 +111,26 @@ def _sqw_run_environment(
 def sqw_run_environment() -> Callable[..., dict[str, str]]:
     """Builds the environment of an isolated ``sqw run`` subprocess (see ``_sqw_run_environment``)."""
     return _sqw_run_environment
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def ensure_chromium() -> Path:
+    """The Debian ``chromium`` (and ``chromium-driver``, ``poppler-utils`` for pdftotext), installed with
+    apt-get when missing (CI runs the tests as root)."""
+    if not CHROMIUM.exists():
+        if os.geteuid() != 0:
+            pytest.fail("chromium is not installed and the tests are not root: apt-get install -y chromium")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        packages = ["chromium", "chromium-driver", "poppler-utils"]
+        install = ["apt-get", "install", "-y", "--no-install-recommends", *packages]
+        if subprocess.run(install, env=env, capture_output=True, check=False).returncode != 0:
+            subprocess.run(["apt-get", "update"], env=env, capture_output=True, check=True)
+            subprocess.run(install, env=env, capture_output=True, check=True)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    return ensure_chromium()

@@ -51,6 +51,35 @@
 
 
 {% macro attestation_fmt(value, digits=1) -%}
-    {#- A number as text for the explanation lines, rounded half away from zero, trailing zeros kept. -#}
-    coalesce(round(({{ value }})::numeric, {{ digits }})::text, 'n/a')
+    {#- A number as the explanation renderer prints it for `en` (service_quality.attestation.i18n.fmt):
+        rounded half away from zero to `digits` decimals, trailing zeros kept, thousands grouped with
+        commas (1,234.5). Null stays null, so `', x ' || attestation_fmt(...)` drops a missing piece. -#}
+    regexp_replace(round(({{ value }})::numeric, {{ digits }})::text, '(\d)(?=(\d{3})+(?!\d))', '\1,', 'g')
+{%- endmacro %}
+
+
+{% macro attestation_fmt_trimmed(value, max_digits) -%}
+    {#- As attestation_fmt, at most `max_digits` decimals and trailing zeros dropped (0.25, 0.333, 10). -#}
+    regexp_replace(
+        trim_scale(round(({{ value }})::numeric, {{ max_digits }}))::text, '(\d)(?=(\d{3})+(?!\d))', '\1,', 'g'
+    )
+{%- endmacro %}
+
+
+{% macro attestation_count_en(n, singular, plural) -%}
+    {#- "4 visits", "1 visit", "12.5 hours": a whole count without decimals, else with one. -#}
+    (
+        case
+            when ({{ n }}) = trunc({{ n }}) then {{ attestation_fmt(n, 0) }}
+            else {{ attestation_fmt(n, 1) }}
+        end
+        || case when ({{ n }}) = 1 then ' {{ singular }}' else ' {{ plural }}' end
+    )
+{%- endmacro %}
+
+
+{% macro attestation_detail(value) -%}
+    {#- A measure for the components' `details` (jsonb): at most 6 decimals, so it reads back the same
+        through JSON (a float there) as the number the explanation line printed from it. -#}
+    trim_scale(round(({{ value }})::numeric, 6))
 {%- endmacro %}

@@ -103,15 +103,7 @@ final as (
         prior_strength,
         trim_scale(shrunk_value) as shrunk_value,
         trim_scale(shrunk_value) as points,
-        n_observations
-        || case when n_observations = 1 then ' visit' else ' visits' end
-        || case
-            when n_observations > 0
-                then
-                    ', mean ' || {{ attestation_fmt('raw_value') }} || ' %, adjusted '
-                    || {{ attestation_fmt('shrunk_value') }}
-            else ''
-        end as observation_text,
+        null::jsonb as details,
         'visits'::text as observation_unit
     from shrunk
 )

@@ -10,7 +10,7 @@ symbols change (``90.1`` / ``90,1``).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal, localcontext
 from typing import Any
@@ -57,18 +57,19 @@ def dec(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
-def largest_remainder(values: Sequence[Decimal], places: int = 2) -> list[Decimal]:
+def largest_remainder(values: Sequence[Decimal], places: int = 2, total: Decimal | None = None) -> list[Decimal]:
     """``values`` rounded to ``places`` decimals so that they sum to their exact sum rounded (half up).
 
     Each value is first rounded down; the units still missing go to the largest remainders (ties: the
     earlier part). Non-negative parts (points × weight are never negative) keep every part within one
-    unit of its exact value.
+    unit of its exact value. ``total`` is the exact sum when the caller has it undivided (Σ base × points
+    / Σ base, one division, as the scorecards model computes it); by default the parts' sum.
     """
     unit = Decimal(1).scaleb(-places)
     with localcontext() as ctx:
         ctx.prec = 60
         exact = [Decimal(v) for v in values]
-        target = round_half_up(sum(exact, Decimal(0)), places)
+        target = round_half_up(sum(exact, Decimal(0)) if total is None else Decimal(total), places)
         floors = [v.quantize(unit, rounding=ROUND_FLOOR) for v in exact]
         missing = int((target - sum(floors, Decimal(0))) / unit)
         order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
@@ -86,6 +87,12 @@ class ComponentLine:
     text: str
     weighted_printed: Decimal | None  # the printed (largest-remainder) weighted part of an included component
 
+    @property
+    def detail(self) -> str:
+        """The line without its leading ``label: `` (for a table whose first column names the component)."""
+        prefix = self.label + ": "
+        return self.text[len(prefix) :] if self.text.startswith(prefix) else self.text
+
 
 @dataclass(frozen=True)
 class Explanation:
@@ -98,20 +105,106 @@ class Explanation:
         return [c.text for c in self.components] + ([self.total_line] if self.total_line else []) + self.notes
 
 
-def _unit_text(gt, component: str, row: Mapping[str, Any], locale: str) -> str:
-    n = dec(row.get("n_observations")) or Decimal(0)
+def details_of(row: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A components row's component-specific measures (``details``; in ``_extra`` once published)."""
+    found = row.get("details")
+    if found is None:
+        found = (row.get("_extra") or {}).get("details")
+    return found or {}
+
+
+def _count_text(forms: Callable[[int], str], value: Any, locale: str) -> str:
+    """``forms(count)`` (an ngettext call) filled with ``value``: whole, or with 1 decimal (12.5 hours)."""
+    n = dec(value) or Decimal(0)
     whole = n == n.to_integral_value()
-    count = int(n) if whole else 2  # ngettext form "many" for decimals (12.5 hours)
-    shown = fmt(n, 0 if whole else 1, locale)
-    forms = {
-        "service_audit": gt.ngettext("%(n)s visit", "%(n)s visits", count),
-        "customer_feedback": gt.ngettext("%(n)s response", "%(n)s responses", count),
-        "product_knowledge": gt.ngettext("%(n)s test", "%(n)s tests", count),
-        "sales_productivity": gt.ngettext("%(n)s hour", "%(n)s hours", count),
-        "team_result": gt.ngettext("%(n)s store observation", "%(n)s store observations", count),
+    count = int(n) if whole else 2  # ngettext form "many" for decimals
+    return forms(count) % {"n": fmt(n, 0 if whole else 1, locale)}
+
+
+def _unit_text(gt, component: str, row: Mapping[str, Any], locale: str) -> str:
+    n = row.get("n_observations")
+    if component == "service_audit":
+        return _count_text(lambda k: gt.ngettext("%(n)s visit", "%(n)s visits", k), n, locale)
+    if component == "customer_feedback":
+        return _count_text(lambda k: gt.ngettext("%(n)s response", "%(n)s responses", k), n, locale)
+    if component == "product_knowledge":
+        return _count_text(lambda k: gt.ngettext("%(n)s test", "%(n)s tests", k), n, locale)
+    if component == "sales_productivity":
+        return _count_text(lambda k: gt.ngettext("%(n)s hour", "%(n)s hours", k), n, locale)
+    if component == "team_result":
+        return _count_text(lambda k: gt.ngettext("%(n)s store observation", "%(n)s store observations", k), n, locale)
+    return _count_text(lambda k: gt.ngettext("%(n)s observation", "%(n)s observations", k), n, locale)
+
+
+def _team_text(gt, details: Mapping[str, Any], locale: str) -> str:
+    """The store's two halves of the team result: its visits and its responses, each with its minimum."""
+
+    def half(count: str, meets: Any, measured: str, minimum: Any) -> str:
+        if meets:
+            return count + ", " + measured
+        if minimum is None:
+            return count + " " + gt.gettext("(not counted)")
+        return count + " " + gt.gettext("(minimum %(min)s, not counted)") % {"min": fmt_trimmed(minimum, 1, locale)}
+
+    visits = half(
+        _count_text(lambda k: gt.ngettext("%(n)s visit", "%(n)s visits", k), details.get("service_visits"), locale),
+        details.get("meets_visit_minimum"),
+        gt.gettext("mean %(value)s %%") % {"value": fmt(details.get("service_score_mean_pct"), 1, locale)},
+        details.get("min_visits"),
+    )
+    responses = half(
+        _count_text(lambda k: gt.ngettext("%(n)s response", "%(n)s responses", k), details.get("responses"), locale),
+        details.get("meets_response_minimum"),
+        gt.gettext("%(value)s customer points") % {"value": fmt(details.get("customer_points"), 1, locale)},
+        details.get("min_responses"),
+    )
+    return gt.gettext("store %(store)s: %(visits)s; %(responses)s") % {
+        "store": details.get("store_code") or "",
+        "visits": visits,
+        "responses": responses,
     }
-    text = forms.get(component) or gt.ngettext("%(n)s observation", "%(n)s observations", count)
-    return text % {"n": shown}
+
+
+def _measures(gt, component: str, row: Mapping[str, Any], locale: str) -> list[str]:
+    """What the component measured, beyond its count: the pieces after the count, in the line's order."""
+    details = details_of(row)
+    pieces = []
+    if component in ("service_audit", "product_knowledge"):
+        if row.get("raw_value") is not None:
+            pieces.append(gt.gettext("mean %(value)s %%") % {"value": fmt(row["raw_value"], 1, locale)})
+        if row.get("shrunk_value") is not None:
+            pieces.append(gt.gettext("adjusted %(adj)s") % {"adj": fmt(row["shrunk_value"], 1, locale)})
+    elif component == "customer_feedback" and details:
+        for key, message in (
+            ("csat_pct", _("CSAT %(value)s %%")),
+            ("nps", _("NPS %(value)s")),
+            ("adjusted_csat_pct", _("adjusted CSAT %(value)s %%")),
+            ("adjusted_nps", _("adjusted NPS %(value)s")),
+        ):
+            if details.get(key) is not None:
+                pieces.append(gt.gettext(message) % {"value": fmt(details[key], 1, locale)})
+    elif component == "sales_productivity" and details:
+        if details.get("revenue") is not None:
+            pieces.append(gt.gettext("revenue %(value)s RUB") % {"value": fmt(details["revenue"], 2, locale)})
+        if details.get("sales_per_hour") is not None:
+            pieces.append(gt.gettext("%(value)s RUB per hour") % {"value": fmt(details["sales_per_hour"], 2, locale)})
+        if details.get("peer_count") is not None:
+            pieces.append(
+                gt.gettext("%(lower)s of %(count)s peers lower, %(equal)s equal")
+                % {
+                    "lower": fmt(details.get("peers_lower") or 0, 0, locale),
+                    "count": fmt(details["peer_count"], 0, locale),
+                    "equal": fmt(details.get("peers_equal") or 0, 0, locale),
+                }
+            )
+    elif component == "team_result" and details:
+        pass  # the store's halves are the observed text itself
+    else:  # no component-specific measures published (revisions before they were): the values alone
+        if row.get("raw_value") is not None:
+            pieces.append(gt.gettext("measured %(raw)s") % {"raw": fmt(row["raw_value"], 1, locale)})
+        if row.get("shrunk_value") is not None:
+            pieces.append(gt.gettext("adjusted %(adj)s") % {"adj": fmt(row["shrunk_value"], 1, locale)})
+    return pieces
 
 
 def _minimum_text(gt, row: Mapping[str, Any], locale: str) -> str:
@@ -138,24 +231,26 @@ def explain(scorecard: Mapping[str, Any], components: Sequence[Mapping[str, Any]
         base_sum = sum((dec(c.get("base_weight")) or Decimal(0) for c in included), Decimal(0))
         if base_sum:
             exact_parts = [dec(c["base_weight"]) * dec(c["points"]) / base_sum for c in included]
+            # The unrounded total as the scorecards model computes it: Σ base × points / Σ base.
+            exact_total = sum((dec(c["base_weight"]) * dec(c["points"]) for c in included), Decimal(0)) / base_sum
         else:  # no base weights published: the effective weights alone
             exact_parts = [(dec(c.get("effective_weight")) or Decimal(0)) * dec(c["points"]) for c in included]
-        exact_total = sum(exact_parts, Decimal(0))
-    printed = dict(zip((c["component"] for c in included), largest_remainder(exact_parts), strict=True))
+            exact_total = sum(exact_parts, Decimal(0))
+    printed = dict(
+        zip((c["component"] for c in included), largest_remainder(exact_parts, total=exact_total), strict=True)
+    )
 
     lines = []
     for c in comps:
         component = c["component"]
-        label = gt.gettext(COMPONENT_LABELS.get(component, c.get("component_label") or component))
+        label = gt.gettext(COMPONENT_LABELS.get(component, c.get("component_label") or c["component"]))
         status = c.get("status")
-        observed = _unit_text(gt, component, c, locale)
+        details = details_of(c)
+        team = component == "team_result" and bool(details)
+        observed = _team_text(gt, details, locale) if team else _unit_text(gt, component, c, locale)
+        measures = "".join(", " + m for m in _measures(gt, component, c, locale))
         minimum = _minimum_text(gt, c, locale)
         if status == "included" and component in printed:
-            values = []
-            if c.get("raw_value") is not None:
-                values.append(gt.gettext("measured %(raw)s") % {"raw": fmt(c["raw_value"], 1, locale)})
-            if c.get("shrunk_value") is not None:
-                values.append(gt.gettext("adjusted %(adj)s") % {"adj": fmt(c["shrunk_value"], 1, locale)})
             weight = dec(c.get("base_weight")) / base_sum if base_sum else dec(c.get("effective_weight"))
             text = gt.gettext(
                 "%(label)s: %(observed)s%(minimum)s%(values)s → %(points)s pts × %(weight)s = %(part)s"
@@ -163,7 +258,7 @@ def explain(scorecard: Mapping[str, Any], components: Sequence[Mapping[str, Any]
                 "label": label,
                 "observed": observed,
                 "minimum": f" ({minimum})" if minimum else "",
-                "values": "".join(", " + v for v in values),
+                "values": measures,
                 "points": fmt(c["points"], 1, locale),
                 "weight": fmt_trimmed(weight, 3, locale),
                 "part": fmt(printed[component], 2, locale),
@@ -180,13 +275,15 @@ def explain(scorecard: Mapping[str, Any], components: Sequence[Mapping[str, Any]
             if minimum:
                 text = gt.gettext("%(label)s: %(observed)s, below the %(minimum)s → not counted") % {
                     "label": label,
-                    "observed": observed,
+                    "observed": observed + measures,
                     "minimum": minimum,
                 }
+            elif team:  # each half says its own minimum
+                text = gt.gettext("%(label)s: %(observed)s → not counted") % {"label": label, "observed": observed}
             else:
                 text = gt.gettext("%(label)s: %(observed)s, too few to count → not counted") % {
                     "label": label,
-                    "observed": observed,
+                    "observed": observed + measures,
                 }
             lines.append(ComponentLine(component, label, status or "insufficient_data", text, None))
 
@@ -220,9 +317,23 @@ def explain(scorecard: Mapping[str, Any], components: Sequence[Mapping[str, Any]
                 )
                 % {"n": len(included), "ind": individual}
             )
+        elif reason == "short_tenure" and scorecard.get("assigned_days") is not None and _min_days(scorecard):
+            notes.append(
+                gt.ngettext(
+                    "Not attested: %(days)s assigned day, fewer than the minimum of %(min)s.",
+                    "Not attested: %(days)s assigned days, fewer than the minimum of %(min)s.",
+                    int(scorecard["assigned_days"]),
+                )
+                % {"days": fmt(scorecard["assigned_days"], 0, locale), "min": fmt(_min_days(scorecard), 0, locale)}
+            )
         else:
             notes.append(gt.gettext("Not attested: %(reason)s.") % {"reason": gt.gettext(REASONS.get(reason, reason))})
     return Explanation(lines, total_line, notes)
+
+
+def _min_days(scorecard: Mapping[str, Any]) -> Any:
+    found = scorecard.get("min_assigned_days")
+    return found if found is not None else (scorecard.get("_extra") or {}).get("min_assigned_days")
 
 
 _NUMBER = {"en": r"-?\d[\d,]*(?:\.\d+)?", "ru": r"-?\d[\d\u00a0\u202f ]*(?:,\d+)?"}

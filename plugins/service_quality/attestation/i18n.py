@@ -78,6 +78,8 @@ def fmt(value: Any, places: int, locale: str) -> str:
     if value is None:
         return "—"
     rounded = round_half_up(Decimal(str(value)), places)
+    if rounded == 0:
+        rounded = abs(rounded)  # -0.04 prints 0.0, never -0.0
     pattern = "#,##0" + ("." + "0" * places if places else "")
     return format_decimal(rounded, format=pattern, locale=locale)
 

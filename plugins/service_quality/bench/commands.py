@@ -23,6 +23,7 @@ BENCHMARKS: dict[str, str] = {
     "incremental": "service_quality.bench.incremental",
     "e2e": "service_quality.bench.end_to_end",
     "ops_page": "service_quality.bench.ops_page",
+    "reports": "service_quality.bench.reports",
 }
 SCALES = ("S", "M")
 

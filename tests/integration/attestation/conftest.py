@@ -7,12 +7,9 @@ two stores, five employees (Cyrillic names), quarters 2025-Q1 and 2025-Q2 and th
 
 from __future__ import annotations
 
-import os
-import subprocess
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -187,26 +184,3 @@ def built(att_warehouse: WarehouseDsn) -> Iterator[WarehouseDsn]:
     """A bootstrapped warehouse whose attestation models are built for 2025-Q1, 2025-Q2 and 2025."""
     fill_models(att_warehouse)
     yield att_warehouse
-
-
-CHROMIUM = Path("/usr/bin/chromium")
-
-
-def ensure_chromium() -> Path:
-    """The Debian ``chromium`` (and ``chromium-driver``, ``poppler-utils`` for pdftotext), installed with
-    apt-get when missing (CI runs the tests as root)."""
-    if not CHROMIUM.exists():
-        if os.geteuid() != 0:
-            pytest.fail("chromium is not installed and the tests are not root: apt-get install -y chromium")
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        packages = ["chromium", "chromium-driver", "poppler-utils"]
-        install = ["apt-get", "install", "-y", "--no-install-recommends", *packages]
-        if subprocess.run(install, env=env, capture_output=True, check=False).returncode != 0:
-            subprocess.run(["apt-get", "update"], env=env, capture_output=True, check=True)
-            subprocess.run(install, env=env, capture_output=True, check=True)
-    return CHROMIUM
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Path:
-    return ensure_chromium()

@@ -67,7 +67,7 @@ def test_store_page_shows_the_team_and_a_card_per_employee(published, tmp_path):
     assert html.count('<article class="card"') == 3
     # Each card: total, grade, component chart, trend chart, explanation lines.
     assert html.count('class="chart bars"') == 3 and html.count('class="chart trend"') == 3
-    assert "Mystery shopping: 4 visits (minimum 3), measured 91.0, adjusted 91.0 → 91.0 pts × 0.25 = 22.75" in html
+    assert "Mystery shopping: 4 visits (minimum 3), mean 91.0 %, adjusted 91.0 → 91.0 pts × 0.25 = 22.75" in html
     assert "Total: 22.75 + 22.25 + 13.05 + 8.50 + 20.75 = 87.30 → 87.3 → grade A" in html
     assert 'href="staff/E001.html"' in html
     assert "critical failure" in html  # E003
@@ -125,7 +125,7 @@ def test_a_statement_per_employee_shows_their_own_result_and_no_colleague(publis
     assert "85 points or more" in html and "below 55 points" in html
     # Each component as a bar and its line (observations and minimum); the total line adds up.
     assert html.count('<div class="bar"><span style="width: ') == 5
-    assert "Customer feedback: 5 responses (minimum 3)" in html
+    assert "<td>Customer feedback</td>" in html and "<td>5 responses (minimum 3)" in html
     assert "Total: 19.25 + 18.75 + 10.95 + 7.10 + 17.25 = 73.30 → 73.3 → grade B" in html
     # The trend within the year: Q1 and Q2 attested, Q2 current.
     assert '<td class="num">70.3' in html and '<td class="num current">73.3' in html
@@ -145,7 +145,9 @@ def test_a_left_out_component_says_why(published, tmp_path):
     with published.connect() as conn:
         render_reports(conn, tmp_path, [Q1], locale="en")
     html = (tmp_path / "2025-Q1" / "staff" / "E005.html").read_text(encoding="utf-8")
-    assert "Mystery shopping: 4 visits, below the minimum 3 → not counted" in html
+    # The component is named in the table's first column, its line beside it.
+    assert "<td>Mystery shopping</td>" in html
+    assert re.search(r"<td>4 visits, mean [\d.]+ %, adjusted [\d.]+, below the minimum 3 → not counted</td>", html)
     assert "Not attested: 0 component(s) included" in html
 
 

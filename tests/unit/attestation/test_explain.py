@@ -110,3 +110,63 @@ def test_left_out_components_say_why():
     lines = explain(attested("91.0", "A", role="cashier"), comps, "en").lines
     assert lines[1] == "Customer feedback: 4 responses, below the minimum 10 → not counted"
     assert lines[2] == "Product knowledge: not applicable to the role cashier (weight 0)"
+
+
+def test_each_component_prints_its_own_measures_in_both_locales():
+    feedback = component("customer_feedback", "80", "0.35", n=12, minimum=10)
+    feedback["details"] = {"csat_pct": 82.0, "nps": -0.04, "adjusted_csat_pct": 81.25, "adjusted_nps": 28.0}
+    sales = component("sales_productivity", "50", "0.10", n="1234.5", minimum=40)
+    sales["details"] = {
+        "revenue": 123456.785,
+        "sales_per_hour": 100.0,
+        "peer_count": 4,
+        "peers_lower": 1,
+        "peers_equal": 2,
+    }
+    team = component("team_result", None, "0.35", status="insufficient_data", n=5, minimum=0)
+    team["min_observations"] = None
+    team["_extra"] = {  # as a published row carries it
+        "details": {
+            "store_code": "S1",
+            "service_visits": 1,
+            "service_score_mean_pct": 85,
+            "meets_visit_minimum": False,
+            "min_visits": 2,
+            "responses": 30,
+            "customer_points": 70.25,
+            "meets_response_minimum": True,
+            "min_responses": 20,
+        }
+    }
+    comps = [component("service_audit", "88.45", "0.30"), feedback, sales, team]
+    en = explain(attested("79.4", "B"), comps, "en").lines
+    # Exact parts 35.38 + 37.333 + 6.667 = 79.38: the missing hundredth goes to sales (remainder 0.0067).
+    assert en[0] == "Mystery shopping: 4 visits (minimum 3), mean 88.5 %, adjusted 88.5 → 88.5 pts × 0.4 = 35.38"
+    assert en[1] == (
+        "Customer feedback: 12 responses (minimum 10), CSAT 82.0 %, NPS 0.0, adjusted CSAT 81.3 %, "
+        "adjusted NPS 28.0 → 80.0 pts × 0.467 = 37.33"
+    )
+    assert en[2] == (
+        "Sales productivity: 1,234.5 hours (minimum 40), revenue 123,456.79 RUB, 100.00 RUB per hour, "
+        "1 of 4 peers lower, 2 equal → 50.0 pts × 0.133 = 6.67"
+    )
+    assert en[3] == (
+        "Team result: store S1: 1 visit (minimum 2, not counted); 30 responses, 70.3 customer points → not counted"
+    )
+    assert en[4] == "Total: 35.38 + 37.33 + 6.67 = 79.38 → 79.4 → grade B"
+    ru = [line.replace("\u00a0", " ") for line in explain(attested("79.4", "B"), comps, "ru").lines]
+    assert "CSAT 82,0 %" in ru[1] and "скорректированный NPS 28,0" in ru[1], ru[1]
+    assert "1 234,5 часа" in ru[2] and "выручка 123 456,79 ₽" in ru[2], ru[2]
+    assert ru[3].startswith("Результат команды: магазин S1: 1 визит (минимум 2, не учитывается); 30 отзывов"), ru[3]
+
+
+def test_a_short_tenure_says_the_days_and_the_minimum():
+    card = {
+        "status": "not_attested",
+        "not_attested_reason": "short_tenure",
+        "assigned_days": 30,
+        "min_assigned_days": 45,
+    }
+    assert explain(card, [], "en").lines == ["Not attested: 30 assigned days, fewer than the minimum of 45."]
+    assert explain(card, [], "ru").lines == ["Не аттестован(а): 30 дней работы в периоде, меньше минимума 45."]
+    assert explain({**card, "min_assigned_days": None}, [], "en").lines == ["Not attested: too few assigned days."]

@@ -127,17 +127,12 @@ final as (
         prior_strength,
         trim_scale(shrunk_value) as shrunk_value,
         trim_scale(shrunk_value) as points,
-        responses
-        || case when responses = 1 then ' response' else ' responses' end
-        || case
-            when responses > 0
-                then
-                    ', CSAT ' || {{ attestation_fmt('raw_csat_pct') }} || ' %'
-                    || ', NPS ' || {{ attestation_fmt('raw_nps') }}
-                    || ', adjusted CSAT ' || {{ attestation_fmt('shrunk_csat_pct') }} || ' %'
-                    || ', NPS ' || {{ attestation_fmt('shrunk_nps') }}
-            else ''
-        end as observation_text,
+        jsonb_build_object(
+            'csat_pct', {{ attestation_detail('raw_csat_pct') }},
+            'nps', {{ attestation_detail('raw_nps') }},
+            'adjusted_csat_pct', {{ attestation_detail('shrunk_csat_pct') }},
+            'adjusted_nps', {{ attestation_detail('shrunk_nps') }}
+        ) as details,
         'responses'::text as observation_unit,
         nps_n,
         promoters,

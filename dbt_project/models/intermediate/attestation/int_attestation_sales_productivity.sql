@@ -108,22 +108,13 @@ final as (
         null::numeric as prior_strength,
         null::numeric as shrunk_value,
         trim_scale(100.0 * (peers.peers_lower + 0.5 * peers.peers_equal) / peers.peer_count) as points,
-        {{ attestation_fmt('observed.hours_worked') }} || ' hours'
-        || case
-            when observed.sales_per_hour is not null
-                then
-                    ', revenue ' || {{ attestation_fmt('observed.revenue', 2) }}
-                    || ', ' || {{ attestation_fmt('observed.sales_per_hour', 2) }} || ' per hour'
-            else ''
-        end
-        || case
-            when peers.peer_count is not null
-                then
-                    ', ' || peers.peers_lower || ' of ' || peers.peer_count
-                    || ' peers lower, ' || peers.peers_equal || ' equal, percentile '
-                    || {{ attestation_fmt('100.0 * (peers.peers_lower + 0.5 * peers.peers_equal) / peers.peer_count') }}
-            else ''
-        end as observation_text,
+        jsonb_build_object(
+            'revenue', {{ attestation_detail('observed.revenue') }},
+            'sales_per_hour', {{ attestation_detail('observed.sales_per_hour') }},
+            'peer_count', peers.peer_count,
+            'peers_lower', peers.peers_lower,
+            'peers_equal', peers.peers_equal
+        ) as details,
         'hours'::text as observation_unit,
         trim_scale(observed.revenue) as revenue,
         trim_scale(observed.sales_per_hour) as sales_per_hour,

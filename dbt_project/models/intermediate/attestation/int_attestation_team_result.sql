@@ -22,21 +22,17 @@ final as (
         null::numeric as prior_strength,
         null::numeric as shrunk_value,
         store_results.team_result_points as points,
-        'store ' || attestable.primary_store_code
-        || ': ' || coalesce(store_results.service_visits, 0) || ' visits'
-        || case
-            when store_results.meets_visit_minimum
-                then ', mean ' || {{ attestation_fmt('store_results.service_score_mean_pct') }} || ' %'
-            else ' (minimum ' || {{ attestation_fmt('store_results.team_result_min_visits', 0) }} || ', not counted)'
-        end
-        || '; ' || coalesce(store_results.responses, 0) || ' responses'
-        || case
-            when store_results.meets_response_minimum
-                then ', ' || {{ attestation_fmt('store_results.customer_points') }} || ' customer points'
-            else
-                ' (minimum ' || {{ attestation_fmt('store_results.team_result_min_responses', 0) }}
-                || ', not counted)'
-        end as observation_text,
+        jsonb_build_object(
+            'store_code', attestable.primary_store_code,
+            'service_visits', coalesce(store_results.service_visits, 0),
+            'service_score_mean_pct', {{ attestation_detail('store_results.service_score_mean_pct') }},
+            'meets_visit_minimum', coalesce(store_results.meets_visit_minimum, false),
+            'min_visits', store_results.team_result_min_visits,
+            'responses', coalesce(store_results.responses, 0),
+            'customer_points', {{ attestation_detail('store_results.customer_points') }},
+            'meets_response_minimum', coalesce(store_results.meets_response_minimum, false),
+            'min_responses', store_results.team_result_min_responses
+        ) as details,
         'store visits and responses'::text as observation_unit,
         attestable.primary_store_code as store_code,
         store_results.service_visits as store_service_visits,

@@ -68,7 +68,7 @@ component_summary as (
         max(points) filter (where component = 'team_result') as team_result_points,
         string_agg(explanation_line, E'\n' order by component_order) as component_lines,
         string_agg(
-            case when status = 'included' then {{ attestation_fmt('weighted_points') }} end,
+            case when status = 'included' then {{ attestation_fmt('printed_weighted_points', 2) }} end,
             ' + ' order by component_order
         ) as weighted_points_text
     from components
@@ -206,9 +206,9 @@ explained as (
         case
             when ranked.not_attested_reason = 'short_tenure'
                 then
-                    'Not attested: ' || ranked.assigned_days || ' assigned days in '
-                    || ranked.period_label || ', fewer than the minimum of '
-                    || {{ attestation_fmt('ranked.min_assigned_days', 0) }} || '.'
+                    'Not attested: ' || {{ attestation_fmt('ranked.assigned_days', 0) }}
+                    || case when ranked.assigned_days = 1 then ' assigned day' else ' assigned days' end
+                    || ', fewer than the minimum of ' || {{ attestation_fmt('ranked.min_assigned_days', 0) }} || '.'
             else
                 coalesce(ranked.component_lines || E'\n', '')
                 || case
@@ -216,7 +216,7 @@ explained as (
                         then
                             'Total: ' || ranked.weighted_points_text
                             || ' = ' || {{ attestation_fmt('ranked.weighted_points_sum', 2) }}
-                            || ' → ' || ranked.total_points::text
+                            || ' → ' || {{ attestation_fmt('ranked.total_points', 1) }}
                             || ' → grade ' || ranked.uncapped_grade
                             || case
                                 when ranked.is_grade_capped
@@ -252,6 +252,7 @@ final as (
         explained.status,
         explained.not_attested_reason,
         explained.assigned_days,
+        explained.min_assigned_days,
         explained.included_components,
         explained.included_individual_components,
         explained.weighted_points_sum,
