@@ -53,12 +53,14 @@ class E2E:
     def run(self, start: date = START, end: date = END) -> subprocess.CompletedProcess:
         return self.sqw("run", "--landing", str(self.landing), "--from", str(start), "--to", str(end), "--skip-docs")
 
-    def deliver_late_week(self) -> int:
-        """Simulate the week before the chain's first one and deliver it now: late data for the quarter."""
+    def deliver_late_week(self) -> list[str]:
+        """Simulate the week before the chain's first one and deliver it now: late data for the quarter.
+
+        Returns the delivered files' paths relative to the landing zone."""
         import shutil
 
         late_landing = simulate(self.root / "late", LATE_START, LATE_END)
-        now, count = time.time(), 0
+        now, delivered = time.time(), []
         for path in sorted(late_landing.rglob("*")):
             if not path.is_file():
                 continue
@@ -68,8 +70,8 @@ class E2E:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
             os.utime(target, (now, now))  # it arrives now, after the quarter was published
-            count += 1
-        return count
+            delivered.append(str(target.relative_to(self.landing)))
+        return delivered
 
     def use_warehouse(self, dsn: WarehouseDsn) -> None:
         self.warehouse = dsn
