@@ -36,16 +36,8 @@ COSMOS_SETTINGS = {"AIRFLOW__COSMOS__ENABLE_WATCHER_RELIABLE_RETRY": "False"}
 #: Cosmos's watcher sensors only mirror what the producer reports; the producer emits each dbt model as an
 #: OpenLineage job of its own (``service_quality.lineage.dbt_runs``), so the sensors' events would be a second,
 #: dataset-less copy of every model and a hundred more events per transform run.
-WATCHER_SENSORS = tuple(
-    f"cosmos.operators.watcher.{name}"
-    for name in (
-        "DbtRunWatcherOperator",
-        "DbtTestWatcherOperator",
-        "DbtSeedWatcherOperator",
-        "DbtSnapshotWatcherOperator",
-        "DbtSourceWatcherOperator",
-    )
-)
+WATCHER_SENSORS = r"cosmos\.operators\.watcher\.Dbt(Run|Test|Seed|Snapshot|Source)WatcherOperator"
+QUIET_WATCHER_SENSORS = {"scope": {"operator": WATCHER_SENSORS}, "match_mode": "regex", "controls": {"emit": False}}
 
 
 def lineage_file() -> Path:
@@ -64,7 +56,7 @@ def lineage_settings() -> dict[str, str]:
         "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps(
             {"type": "file", "log_file_path": str(lineage_file()), "append": True}
         ),
-        "AIRFLOW__OPENLINEAGE__DISABLED_FOR_OPERATORS": ";".join(WATCHER_SENSORS),
+        "AIRFLOW__OPENLINEAGE__EMISSION_POLICY": json.dumps([QUIET_WATCHER_SENSORS]),
         # The listener emits from a forked child and kills it after this many seconds; on a busy 2-core
         # machine the default 10 s can cut an event off.
         "AIRFLOW__OPENLINEAGE__EXECUTION_TIMEOUT": "60",
@@ -72,15 +64,18 @@ def lineage_settings() -> dict[str, str]:
 
 
 def prepare_lineage(env: dict[str, str]) -> None:
-    """Create the folder of a file transport (the client does not): the local default or one set by hand."""
+    """Create the folder of each file transport (the client does not): the local default, one set by hand, or one
+    inside a composite transport."""
     if env.get("AIRFLOW__OPENLINEAGE__DISABLED", "").lower() in ("true", "1"):
         return
     try:
         transport = json.loads(env.get("AIRFLOW__OPENLINEAGE__TRANSPORT") or "{}")
     except ValueError:
         return
-    if transport.get("type") == "file" and transport.get("log_file_path"):
-        Path(transport["log_file_path"]).parent.mkdir(parents=True, exist_ok=True)
+    inner = transport.get("transports") or []  # a composite transport: its file transports
+    for config in [transport, *(inner.values() if isinstance(inner, dict) else inner)]:
+        if isinstance(config, dict) and config.get("type") == "file" and config.get("log_file_path"):
+            Path(config["log_file_path"]).parent.mkdir(parents=True, exist_ok=True)
 
 
 def defaults() -> dict[str, str]:
