@@ -8,10 +8,12 @@ real deployment configures Airflow the usual way and this only fills in local de
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
+from pathlib import Path
 
-from service_quality.paths import AIRFLOW_HOME, DAGS_DIR, PLUGINS_DIR, ROOT
+from service_quality.paths import AIRFLOW_HOME, DAGS_DIR, LINEAGE_DIR, PLUGINS_DIR, ROOT
 
 #: Nothing in the pipeline may call home: Cosmos, Scarf, dbt, GX and Airflow's own usage data are off.
 TELEMETRY_OFF = {
@@ -29,6 +31,51 @@ TELEMETRY_OFF = {
 #: per build, each one holding dbt's progress back); off, the copy is written once, when the producer
 #: fails, which is when a retry needs it.
 COSMOS_SETTINGS = {"AIRFLOW__COSMOS__ENABLE_WATCHER_RELIABLE_RETRY": "False"}
+
+
+#: Cosmos's watcher sensors only mirror what the producer reports; the producer emits each dbt model as an
+#: OpenLineage job of its own (``service_quality.lineage.dbt_runs``), so the sensors' events would be a second,
+#: dataset-less copy of every model and a hundred more events per transform run.
+WATCHER_SENSORS = r"cosmos\.operators\.watcher\.Dbt(Run|Test|Seed|Snapshot|Source)WatcherOperator"
+QUIET_WATCHER_SENSORS = {"scope": {"operator": WATCHER_SENSORS}, "match_mode": "regex", "controls": {"emit": False}}
+
+
+def lineage_file() -> Path:
+    """Where the local runs' OpenLineage events go, one JSON event a line."""
+    return LINEAGE_DIR / "events.jsonl"
+
+
+def lineage_settings() -> dict[str, str]:
+    """Airflow's ``[openlineage]`` section for local runs: events to a file under ``.local/lineage/``.
+
+    A deployment sets its own transport (``AIRFLOW__OPENLINEAGE__TRANSPORT``, e.g. HTTP to Marquez, see
+    docker-compose.yml) or switches lineage off with ``AIRFLOW__OPENLINEAGE__DISABLED=true``.
+    """
+    return {
+        "AIRFLOW__OPENLINEAGE__NAMESPACE": "service_quality",
+        "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps(
+            {"type": "file", "log_file_path": str(lineage_file()), "append": True}
+        ),
+        "AIRFLOW__OPENLINEAGE__EMISSION_POLICY": json.dumps([QUIET_WATCHER_SENSORS]),
+        # The listener emits from a forked child and kills it after this many seconds; on a busy 2-core
+        # machine the default 10 s can cut an event off.
+        "AIRFLOW__OPENLINEAGE__EXECUTION_TIMEOUT": "60",
+    }
+
+
+def prepare_lineage(env: dict[str, str]) -> None:
+    """Create the folder of each file transport (the client does not): the local default, one set by hand, or one
+    inside a composite transport."""
+    if env.get("AIRFLOW__OPENLINEAGE__DISABLED", "").lower() in ("true", "1"):
+        return
+    try:
+        transport = json.loads(env.get("AIRFLOW__OPENLINEAGE__TRANSPORT") or "{}")
+    except ValueError:
+        return
+    inner = transport.get("transports") or []  # a composite transport: its file transports
+    for config in [transport, *(inner.values() if isinstance(inner, dict) else inner)]:
+        if isinstance(config, dict) and config.get("type") == "file" and config.get("log_file_path"):
+            Path(config["log_file_path"]).parent.mkdir(parents=True, exist_ok=True)
 
 
 def defaults() -> dict[str, str]:
@@ -56,6 +103,7 @@ def defaults() -> dict[str, str]:
         "SQW_ROOT": str(ROOT),
         **TELEMETRY_OFF,
         **COSMOS_SETTINGS,
+        **lineage_settings(),
     }
 
 
@@ -83,6 +131,7 @@ def run(args: argparse.Namespace) -> int:
         print(metadata_database(environment()))
         return 0
     env = defaults() if args.only_defaults else {k: environment()[k] for k in defaults()}
+    prepare_lineage(env)
     for key, value in env.items():
         print(f"export {key}={shlex.quote(value)}")
     return 0

@@ -18,4 +18,6 @@ LOCAL_DIR = Path(os.environ.get("SQW_LOCAL_DIR", ROOT / ".local")).resolve()
 EMBEDDED_PGDATA = LOCAL_DIR / "warehouse" / "pgdata"
 AIRFLOW_HOME = Path(os.environ.get("AIRFLOW_HOME", LOCAL_DIR / "airflow")).resolve()
 DEMO_DIR = LOCAL_DIR / "demo"
+#: OpenLineage events of local runs (the file transport, see airflow_env.lineage_settings).
+LINEAGE_DIR = LOCAL_DIR / "lineage"
 REPORTS_DIR = Path(os.environ.get("SQW_REPORTS_DIR", LOCAL_DIR / "reports")).resolve()

@@ -40,6 +40,24 @@ def build_lock(dsn: WarehouseDsn) -> Iterator[None]:
             conn.execute("select pg_advisory_unlock(%s)", [_BUILD_LOCK])
 
 
+@contextmanager
+def _lineage_of_build(dsn: WarehouseDsn, target: Path) -> Iterator[None]:
+    """After the build (also a failed one), its models as OpenLineage jobs under the Airflow task running it;
+    nothing outside a task or with lineage off (:mod:`service_quality.lineage.dbt_runs`)."""
+    try:
+        yield
+    finally:
+        if (target / "run_results.json").exists():
+            from service_quality.lineage.dbt_runs import emit_dbt_run
+            from service_quality.paths import DBT_PROJECT_DIR
+            from service_quality.transform.dbt import dbt_env
+
+            env = {k: v for k, v in dbt_env(dsn, base={}).items() if k.startswith("SQW_DBT_")}
+            emit_dbt_run(
+                DBT_PROJECT_DIR, profile_name="service_quality", target_name="warehouse", target_path=target, env=env
+            )
+
+
 def build_attestation(dsn: WarehouseDsn, as_of: date, *, threads: int | None = None) -> datetime:
     """Build and test the attestation models for periods closed before ``as_of``; returns when inputs were read.
 
@@ -55,7 +73,7 @@ def build_attestation(dsn: WarehouseDsn, as_of: date, *, threads: int | None = N
         with dsn.connect() as conn:
             inputs_as_of = conn.execute("select now()").fetchone()[0]
         variables = json.dumps({"attestation_as_of": as_of.isoformat()})
-        with tempfile.TemporaryDirectory(prefix="sqw-attestation-dbt-") as target:
+        with tempfile.TemporaryDirectory(prefix="sqw-attestation-dbt-") as target, _lineage_of_build(dsn, Path(target)):
             result = build(
                 dsn,
                 select=ATTESTATION_SELECTION,

@@ -1,7 +1,8 @@
 """The one definition ``attestation_quarterly`` and ``attestation_annual`` are built from.
 
 Shape: ``plan`` -> ``build`` -> ``publish`` -> ``render``, each a thin task over
-:mod:`service_quality.attestation.runs`; the two DAGs differ only in the period type they attest, their
+:mod:`service_quality.attestation.runs` (``publish`` reports each revision to the OpenLineage provider, ``build``
+each dbt model it ran: ``service_quality.lineage``); the two DAGs differ only in the period type they attest, their
 schedule and the help of their ``period`` param. Only light imports here: DAG files are parsed often.
 """
 
@@ -35,6 +36,8 @@ def attestation_dag(period_type: str, doc_md: str | None) -> Any:
     """Build the attestation DAG of ``period_type`` (``quarter`` or ``year``)."""
     from airflow.sdk import CronTriggerTimetable, Param, dag, task
 
+    from service_quality.lineage.operators import publish_task
+
     spec = DAGS[period_type]
 
     @dag(
@@ -65,7 +68,7 @@ def attestation_dag(period_type: str, doc_md: str | None) -> Any:
 
             return runs.build(resolve(in_airflow_task=True), planned)
 
-        @task
+        @publish_task()
         def publish(built: dict, run_id=None, dag=None) -> list[dict]:
             from service_quality.attestation import runs
             from service_quality.warehouse.connection import resolve

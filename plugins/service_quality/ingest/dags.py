@@ -7,13 +7,14 @@ run usually has one batch, a backfill a few (Variables ``ingest_batch_files`` / 
 A batch in which nothing reached ``raw`` (every file rejected, a duplicate or already processed) ends
 as *skipped* with the reasons in the log: no Asset event wakes the transform for it. A load that would fail
 the same way on a retry (``errors.IngestFailed``) fails the task at once; a lost connection is retried.
-Each DAG's ``doc_md`` is written from the source's contract (:func:`doc_md`). Only light imports here: DAG
-files are parsed often.
+Each DAG's ``doc_md`` is written from the source's contract (:func:`doc_md`). ``load`` reports its lineage
+(files in, ``raw`` / ``quarantine`` out, row counts) to the OpenLineage provider (``service_quality.lineage``).
+Only light imports here: DAG files are parsed often.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -87,8 +88,16 @@ def fail_without_retry() -> Iterator[None]:
         ) from error
 
 
-def load_task_body(source: str, batch: list[dict[str, Any]], dag_id: str | None, run_id: str | None) -> dict[str, Any]:
-    """Load one batch through the ``warehouse`` connection; skip when nothing reached ``raw``."""
+def load_task_body(
+    source: str,
+    batch: list[dict[str, Any]],
+    dag_id: str | None,
+    run_id: str | None,
+    report: Callable[[list[dict[str, Any]]], None] | None = None,
+) -> dict[str, Any]:
+    """Load one batch through the ``warehouse`` connection; skip when nothing reached ``raw``.
+
+    ``report`` receives each file's result before the task returns or skips (the load task's lineage)."""
     from airflow.sdk.exceptions import AirflowSkipException
 
     from service_quality.ingest.deliveries import load_batch
@@ -96,6 +105,8 @@ def load_task_body(source: str, batch: list[dict[str, Any]], dag_id: str | None,
 
     with fail_without_retry():
         results = load_batch(source, batch, resolve(in_airflow_task=True), dag_id=dag_id, run_id=run_id)
+    if report is not None:
+        report(results)
     outcome = batch_outcome(results)
     for r in results:
         if r["status"] in ("rejected", "duplicate") or (r["status"] == "skipped" and not r["rows_loaded"]):
@@ -131,6 +142,8 @@ def ingest_dag(source: str, note: str | None = None, schedule: str = "@hourly") 
     """Build the ingestion DAG ``ingest_<source>``; ``note`` is a paragraph of its own for its ``doc_md``."""
     from airflow.sdk import Asset, dag, task
 
+    from service_quality.lineage.operators import load_task
+
     @dag(
         dag_id=f"ingest_{source}",
         schedule=schedule,
@@ -152,14 +165,14 @@ def ingest_dag(source: str, note: str | None = None, schedule: str = "@hourly") 
 
             return batches(find(source, None, resolve(in_airflow_task=True)))
 
-        @task(
+        @load_task(
             pool="warehouse",
             outlets=[Asset(asset_uri(source))],
             map_index_template="{{ task.op_kwargs['batch'] | length }} files from {{ task.op_kwargs['batch'][0]['path'] }}",
         )
-        def load(batch: list[dict[str, Any]], dag=None, run_id=None) -> dict[str, Any]:
+        def load(source: str, batch: list[dict[str, Any]], dag=None, run_id=None, task=None) -> dict[str, Any]:
             """Validate a batch of deliveries and load it atomically into raw / quarantine / ops."""
-            return load_task_body(source, batch, dag.dag_id, run_id)
+            return load_task_body(source, batch, dag.dag_id, run_id, report=task.record_load_results)
 
         @task(trigger_rule="all_done")
         def report() -> dict[str, Any]:
@@ -171,7 +184,7 @@ def ingest_dag(source: str, note: str | None = None, schedule: str = "@hourly") 
             print(row)
             return row
 
-        loaded = load.expand(batch=find_new_deliveries())
+        loaded = load.partial(source=source).expand(batch=find_new_deliveries())
         loaded >> report()
 
     return ingest()

@@ -152,7 +152,10 @@ class LocalAirflow:
 
     def prepare(self) -> None:
         """Metadata database and the ``warehouse`` pool (idempotent; what ``make airflow-init`` does)."""
+        from service_quality.airflow_env import prepare_lineage
+
         self.home.mkdir(parents=True, exist_ok=True)
+        prepare_lineage(self.env)
         self._airflow("db", "migrate")
         self._airflow("pools", "set", "warehouse", "4", "concurrent loads into the warehouse")
 

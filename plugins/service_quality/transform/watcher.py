@@ -9,6 +9,9 @@ stop on their next log line. On the benchmark the producer's build took twice th
 
 :class:`DbtProducerWatcherOperator` reads stdout on one thread and publishes on another, in order; the
 task ends only when everything read has been published, so a consumer never misses its node's status.
+
+The same class reports each model the build ran to OpenLineage as a job of its own (Cosmos's watcher
+reports the whole build as one), see :meth:`DbtProducerWatcherOperator.calculate_openlineage_events_completes`.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from cosmos.operators import watcher as cosmos_watcher
@@ -73,6 +77,27 @@ class DbtProducerWatcherOperator(cosmos_watcher.DbtProducerWatcherOperator):
         if publisher is not None:
             publisher.raise_error()
         return result
+
+    def calculate_openlineage_events_completes(
+        self, env: dict[str, Any], project_dir: Path, dbt_command_line: list[str] | None = None
+    ) -> bool:
+        """One OpenLineage job per model of the build, under this task's run (:mod:`service_quality.lineage.dbt_runs`).
+
+        Cosmos would fold every model's lineage into the producer's own COMPLETE event (one job reading every
+        source and writing every model); the producer's events name no datasets instead, and each model is a
+        job of its own. With lineage off the artifacts are not read at all.
+        """
+        from service_quality.lineage.dbt_runs import emit_dbt_run
+
+        emit_dbt_run(
+            project_dir,
+            profile_name=self.profile_config.profile_name,
+            target_name=self.profile_config.target_name,
+            env={key: str(value) for key, value in env.items()},
+            dbt_command_line=dbt_command_line,
+        )
+        self.openlineage_events_completes = []
+        return False
 
 
 def publish_off_the_reading_thread(dag: Any) -> None:
