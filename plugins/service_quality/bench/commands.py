@@ -22,6 +22,7 @@ BENCHMARKS: dict[str, str] = {
     "transform": "service_quality.bench.transform",
     "incremental": "service_quality.bench.incremental",
     "e2e": "service_quality.bench.end_to_end",
+    "themes": "service_quality.bench.themes",
 }
 SCALES = ("S", "M")
 
