@@ -72,7 +72,10 @@ scored as (
         )
         - ln(
             (c.chain_occurrences - s.store_occurrences + p.alpha)
-            / (ct.chain_words - t.store_words + {{ prior_size }} - (c.chain_occurrences - s.store_occurrences) - p.alpha)
+            / (
+                ct.chain_words - t.store_words + {{ prior_size }}
+                - (c.chain_occurrences - s.store_occurrences) - p.alpha
+            )
         ) as log_odds,
         1.0 / (s.store_occurrences + p.alpha)
         + 1.0 / (c.chain_occurrences - s.store_occurrences + p.alpha) as log_odds_variance
