@@ -43,6 +43,21 @@ def run(scale: str) -> list[Measurement]:
             records.append(
                 measure(BENCHMARK, f"{key.replace('_', ' ')} ({language})", scores[key], "ratio", scale, target)
             )
+    # every theme of every language in detail.by_theme; the weakest one here, named (themes seen 20 times or more)
+    themes = {k: v for k, v in figures["by_theme"].items() if v["expected"] >= 20}
+    for key, target in (("precision", ">= 0.9"), ("recall", ">= 0.85")):
+        theme, scores = min(themes.items(), key=lambda item: (item[1][key], item[0]))
+        records.append(
+            measure(
+                BENCHMARK,
+                f"{key}, weakest theme",
+                scores[key],
+                "ratio",
+                scale,
+                target,
+                note=f"{theme}: {scores['expected']} expected, {scores['found']} found",
+            )
+        )
     records.append(
         measure(
             BENCHMARK,
