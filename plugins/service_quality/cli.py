@@ -33,6 +33,7 @@ def _optional_commands() -> None:
         ("demo", "service_quality.orchestrate.demo", "simulate the demo chain and run the whole pipeline on it"),
         ("report", "service_quality.attestation.commands", "render attestation reports"),
         ("bench", "service_quality.bench.commands", "run the benchmarks"),
+        ("themes", "service_quality.themes.commands", "tag survey comments with themes (try a lexicon change)"),
     ):
         try:
             found = importlib.util.find_spec(module) is not None

@@ -44,3 +44,20 @@ def test_a_dag_of_its_own_adds_its_note_before_the_configuration():
     doc = doc_md("sales", note="Backfills: deliver the missing days again.")
     assert doc.index("Backfills: deliver the missing days again.") < doc.index("Configuration: connection")
     assert "Backfills" not in doc_md("sales")
+
+
+def test_only_the_surveys_dag_tags_comment_themes_after_its_loads(dags):
+    from airflow.sdk import Asset
+
+    from service_quality.ingest.dags import COMMENT_THEMES_ASSET
+
+    surveys = dags["surveys"]
+    tag = surveys.get_task("tag_comment_themes")
+    assert tag.upstream_task_ids == {"load"} and tag.trigger_rule == "none_failed"
+    assert [o.uri for o in tag.outlets] == [Asset(COMMENT_THEMES_ASSET).uri]
+    assert "`tag_comment_themes`" in surveys.doc_md and surveys.doc_md.index(
+        "tag_comment_themes"
+    ) < surveys.doc_md.index("Configuration: connection")
+    for source, dag in dags.items():
+        if source != "surveys":
+            assert "tag_comment_themes" not in dag.task_ids

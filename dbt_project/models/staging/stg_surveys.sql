@@ -28,6 +28,7 @@ final as (
         latest.comment is not null as has_comment,
         stores.store_code is not null as is_store_known,
         latest._delivery_id,
+        latest._row_number,
         latest._arrived_at
     from latest
     left join stores

@@ -101,11 +101,24 @@ class EmployeeCard:
 
 
 @dataclass
+class ThemeSummary:
+    """One theme customers raised about a store in the period: how often, and two comments as scrubbed."""
+
+    theme_code: str
+    name: str
+    polarity: str
+    mentions: int
+    examples: list[str] = field(default_factory=list)
+
+
+@dataclass
 class StorePage:
     store_code: str
     store_name: str | None
     region: str | None
     cards: list[EmployeeCard] = field(default_factory=list)
+    complaints: list[ThemeSummary] = field(default_factory=list)  # top negative themes of the period
+    praise: list[ThemeSummary] = field(default_factory=list)  # top positive themes of the period
 
     @property
     def grade_counts(self) -> dict[str, int]:
@@ -206,6 +219,68 @@ def _trend_points(
     return points
 
 
+#: themes per store and polarity on the pages; comments shown per theme
+TOP_THEMES, EXAMPLES_PER_THEME = 3, 2
+
+
+def store_themes(conn: psycopg.Connection, period: Any, locale: str = "en") -> dict[str, dict[str, list[ThemeSummary]]]:
+    """Per store: its most mentioned complaint (negative) and praise (positive) themes of ``period`` from the mart
+    ``service_quality.fct_survey_comment_themes``, each with two of its comments as scrubbed (the latest first).
+    Empty when the mart is not built yet."""
+    if conn.execute("select to_regclass('service_quality.fct_survey_comment_themes')").fetchone()[0] is None:
+        return {}
+    rows = _rows(
+        conn,
+        """
+        with period_mentions as (
+            select * from service_quality.fct_survey_comment_themes
+            where response_date >= %s and response_date < %s
+        ),
+        counted as (
+            select store_code, theme_code, polarity, min(theme_name_ru) as name_ru, min(theme_name_en) as name_en,
+                count(*) as mentions
+            from period_mentions group by store_code, theme_code, polarity
+        ),
+        ranked as (
+            select *, row_number() over (partition by store_code, polarity order by mentions desc, theme_code) as k
+            from counted
+        ),
+        examples as (
+            select store_code, theme_code, polarity, scrubbed_comment,
+                row_number() over (
+                    partition by store_code, theme_code, polarity order by response_date desc, response_id desc
+                ) as e
+            from period_mentions where scrubbed_comment is not null
+        )
+        select ranked.store_code, ranked.theme_code, ranked.polarity, ranked.name_ru, ranked.name_en,
+            ranked.mentions, ranked.k,
+            array_remove(array_agg(examples.scrubbed_comment order by examples.e), null) as examples
+        from ranked
+        left join examples
+            on examples.store_code = ranked.store_code and examples.theme_code = ranked.theme_code
+            and examples.polarity = ranked.polarity and examples.e <= %s
+        where ranked.k <= %s
+        group by ranked.store_code, ranked.theme_code, ranked.polarity, ranked.name_ru, ranked.name_en,
+            ranked.mentions, ranked.k
+        order by ranked.store_code, ranked.polarity, ranked.k
+        """,
+        [period.start, period.end, EXAMPLES_PER_THEME, TOP_THEMES],
+    )
+    found: dict[str, dict[str, list[ThemeSummary]]] = {}
+    for r in rows:
+        kind = "complaints" if r["polarity"] == "negative" else "praise"
+        found.setdefault(r["store_code"], {"complaints": [], "praise": []})[kind].append(
+            ThemeSummary(
+                r["theme_code"],
+                r["name_ru"] if locale == "ru" else r["name_en"],
+                r["polarity"],
+                r["mentions"],
+                list(r["examples"]),
+            )
+        )
+    return found
+
+
 def load_period(
     conn: psycopg.Connection, revision: Revision, locale: str = "en"
 ) -> tuple[list[StorePage], list[dict[str, Any]]]:
@@ -273,7 +348,10 @@ def load_period(
                 trend=trend,
             )
         )
+    themes = store_themes(conn, period, locale)
     for page in stores.values():
+        page.complaints = themes.get(page.store_code, {}).get("complaints", [])
+        page.praise = themes.get(page.store_code, {}).get("praise", [])
         page.cards.sort(
             key=lambda c: (
                 c.row.get("status") != "attested",

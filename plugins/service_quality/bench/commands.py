@@ -24,6 +24,7 @@ BENCHMARKS: dict[str, str] = {
     "e2e": "service_quality.bench.end_to_end",
     "ops_page": "service_quality.bench.ops_page",
     "reports": "service_quality.bench.reports",
+    "themes": "service_quality.bench.themes",
 }
 SCALES = ("S", "M")
 

@@ -1,7 +1,7 @@
 """Ingest new deliveries from a landing zone into the warehouse, outside Airflow (``sqw ingest``).
 
-The same code path as the ``ingest_<source>`` DAGs, one delivery after another in arrival order.
-Prints the per-source summary from ``ops`` at the end.
+The same code path as the ``ingest_<source>`` DAGs, one delivery after another in arrival order; then, as
+``ingest_surveys`` does, the survey comments not tagged yet are tagged with themes. Prints the per-source summary from ``ops`` at the end.
 """
 
 from __future__ import annotations
@@ -52,5 +52,9 @@ def run(args: argparse.Namespace) -> int:
                     print(json.dumps(result))
                 elif result["status"] == "rejected":
                     print(f"REJECTED {result['path']}: {result['rejection_reason']}: {result['message']}")
+        if "surveys" in (args.source or SOURCES):  # as ingest_surveys does after its loads
+            from service_quality.themes.warehouse import tag_new_comments
+
+            print(f"comment themes: {tag_new_comments(dsn).as_dict()}")
     print(format_source_totals(source_totals(dsn)))
     return 0

@@ -138,8 +138,13 @@ def batch_outcome(results: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def ingest_dag(source: str, note: str | None = None, schedule: str = "@hourly") -> Any:
-    """Build the ingestion DAG ``ingest_<source>``; ``note`` is a paragraph of its own for its ``doc_md``."""
+#: What the tagging task of ``ingest_surveys`` writes (service_quality.themes.warehouse).
+COMMENT_THEMES_ASSET = "postgres://warehouse/warehouse/raw/survey_comment_themes"
+
+
+def ingest_dag(source: str, note: str | None = None, schedule: str = "@hourly", tag_comments: bool = False) -> Any:
+    """Build the ingestion DAG ``ingest_<source>``; ``note`` is a paragraph of its own for its ``doc_md``;
+    ``tag_comments`` adds the task that tags the new survey comments with themes after the loads."""
     from airflow.sdk import Asset, dag, task
 
     from service_quality.lineage.operators import load_task
@@ -186,5 +191,18 @@ def ingest_dag(source: str, note: str | None = None, schedule: str = "@hourly") 
 
         loaded = load.partial(source=source).expand(batch=find_new_deliveries())
         loaded >> report()
+        if tag_comments:
+
+            @task(pool="warehouse", trigger_rule="none_failed", outlets=[Asset(COMMENT_THEMES_ASSET)])
+            def tag_comment_themes() -> dict[str, Any]:
+                """Tag the response versions not tagged yet with the theme lexicon (dbt seeds)."""
+                from service_quality.themes.warehouse import tag_new_comments
+                from service_quality.warehouse.connection import resolve
+
+                result = tag_new_comments(resolve(in_airflow_task=True)).as_dict()
+                print(result)
+                return result
+
+            loaded >> tag_comment_themes()
 
     return ingest()

@@ -67,5 +67,9 @@ def run(args: argparse.Namespace) -> int:
     for result in results:
         if args.json:
             print(json.dumps(result))
+    if not args.source or "surveys" in args.source:  # as ingest_surveys does after its loads
+        from service_quality.themes.warehouse import tag_new_comments
+
+        print(f"comment themes: {tag_new_comments(dsn).as_dict()}")
     print(format_source_totals(source_totals(dsn)))
     return 0

@@ -31,8 +31,9 @@ from service_quality.simulator.scales import PK_BRANDS, SCALES
 
 log = logging.getLogger(__name__)
 
-#: Raised when the same parameters give other files (2: personal data in some comments).
-GENERATOR_VERSION = 2
+#: Raised when the same parameters give other files (2: personal data in some comments; 3: survey comments
+#: written from themes, their truth in truth/comment_themes.jsonl).
+GENERATOR_VERSION = 3
 
 
 @dataclass
@@ -173,7 +174,12 @@ def _write_snapshots(world: World) -> list[Delivery]:
 
 
 def _write_truth(
-    truth: Path, world: World, deliveries: list[Delivery], cases: list[dict], manifest: dict[str, object]
+    truth: Path,
+    world: World,
+    deliveries: list[Delivery],
+    cases: list[dict],
+    manifest: dict[str, object],
+    comments: list[dict],
 ) -> None:
     roster = world.roster
     with (truth / "employees.csv").open("w", encoding="utf-8", newline="") as f:
@@ -236,6 +242,9 @@ def _write_truth(
     with (truth / "cases.jsonl").open("w", encoding="utf-8") as f:
         for case in cases:
             f.write(json.dumps(case, ensure_ascii=False, sort_keys=True) + "\n")
+    with (truth / "comment_themes.jsonl").open("w", encoding="utf-8") as f:
+        for comment in comments:  # the comment as written, before any personal data was typed into it
+            f.write(json.dumps(comment, ensure_ascii=False, sort_keys=True) + "\n")
     (truth / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
     # the truth is "as of" the last arrival, so a rerun reproduces its modification times too
     written = max((d.arrived_at for d in deliveries), default=0)
@@ -280,6 +289,7 @@ def simulate(
         switch_date=checklist_switch_date(start, end),
     )
     deliveries = _write_snapshots(world)
+    comments: list[dict] = []
     audits = _AuditBatches(world)
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
     workers = max(1, workers if workers is not None else profile.workers)
@@ -296,6 +306,7 @@ def simulate(
             bar = tqdm(total=len(days), unit="day", desc=f"simulate {scale}")
         for result in results:
             deliveries.extend(result.deliveries)
+            comments.extend(result.comments)
             for visit in result.visits:
                 audits.add(visit)
             audits.flush(result.day)
@@ -341,9 +352,16 @@ def simulate(
         "delivery_kinds": dict(sorted(Counter(d.kind for d in deliveries).items())),
         "cases": dict(sorted(Counter(c["case"] for c in cases).items())),
         "expected": dict(sorted(Counter(c["expected"] for c in cases).items())),
-        "truth_files": ["employees.csv", "stores.csv", "deliveries.csv", "cases.jsonl", "manifest.json"],
+        "truth_files": [
+            "employees.csv",
+            "stores.csv",
+            "deliveries.csv",
+            "cases.jsonl",
+            "comment_themes.jsonl",
+            "manifest.json",
+        ],
     }
-    _write_truth(truth, world, deliveries, cases, manifest)
+    _write_truth(truth, world, deliveries, cases, manifest, comments)
     summary = Summary(
         scale=scale,
         start=start,

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from service_quality.simulator import names
 from service_quality.simulator.catalog import MULTI_UNIT_FORMATS, Product
 from service_quality.simulator.checklist import Checklist, Question
+from service_quality.simulator.comments import make_comment
 from service_quality.simulator.files import Delivery, deliver, epoch, relative_path, write_file
 from service_quality.simulator.roster import Assignment, Roster, Store, sigmoid
 from service_quality.simulator.scales import FORMATS, MONTH_FACTOR, PK_BRANDS, WEEKDAY_FACTOR
@@ -77,6 +78,7 @@ class DayResult:
     day: date
     deliveries: list[Delivery]
     visits: list[Visit]
+    comments: list[dict] = field(default_factory=list)  # each survey comment and its themes (truth)
 
 
 def _hour_profile(fmt: str, open_hour: int, close_hour: int) -> list[tuple[int, float]]:
@@ -208,8 +210,11 @@ def _survey(
     visited: datetime,
     visited_text: str,
     transaction_id: str,
-) -> tuple[str, list[str]]:
-    """One customer's feedback about a purchase; the seller's skill drives the scores."""
+) -> tuple[str, list[str], tuple[tuple[str, str], ...]]:
+    """One customer's feedback about a purchase; the seller's skill drives the scores.
+
+    Returns the vendor channel, the row, and the theme mentions written into its comment (the truth).
+    """
     channel = rng.choices([c for c, _ in SURVEY_CHANNELS], [w for _, w in SURVEY_CHANNELS])[0]
     linked = channel in CSV_CHANNELS or rng.random() < 0.6
     employee_code = seller.employee.code if (seller and linked) else ""
@@ -220,25 +225,21 @@ def _survey(
     nps = str(min(10, max(0, round(8.0 + 1.7 * q)))) if has_nps else ""
     csat = str(min(5, max(1, round(4.0 + 0.9 * q)))) if has_csat else ""
     ces = str(min(7, max(1, round(5.3 + 1.1 * q)))) if rng.random() < 0.6 else ""
-    comment, language = "", ""
+    comment, language, mentions = "", "", ()
     if rng.random() < 0.3:
-        if rng.random() < 0.08:
-            comment, language = rng.choice(names.SURVEY_COMMENTS_EN), "en"
-        else:
-            pool = (
-                names.SURVEY_COMMENTS_GOOD_RU
-                if q > 0.6
-                else names.SURVEY_COMMENTS_BAD_RU
-                if q < -0.6
-                else names.SURVEY_COMMENTS_MID_RU
-            )
-            comment, language = rng.choice(pool), "ru"
+        # The draws that once picked a canned comment: kept, so every other value of a seed stays as it was.
+        english = rng.random() < 0.08
+        rng.randrange(4 if english else 6 if q > 0.6 else 5 if q < -0.6 else 4)
+        written = make_comment(
+            random.Random(f"{world.seed}|comment|{transaction_id}"), store.format, int(nps) if nps else None
+        )
+        comment, language, mentions = written.text, written.language, written.mentions
     email = f"client{rng.randrange(10**7):07d}@example.ru" if rng.random() < 0.5 else ""
     phone = f"+7 9{rng.randrange(100):02d} {rng.randrange(1000):03d}-{rng.randrange(100):02d}-{rng.randrange(100):02d}"
     phone = phone if rng.random() < 0.4 else ""
     submitted = visited + timedelta(minutes=min(2880, 2 + rng.expovariate(1 / 300)))
     zone = world.zones[store.code]
-    return channel, [
+    row = [
         "",  # response_id, numbered per vendor file by the caller
         visited_text,
         local_timestamp(zone, submitted),
@@ -254,6 +255,7 @@ def _survey(
         email,
         phone,
     ]
+    return channel, row, mentions
 
 
 def _answer(world: World, rng: random.Random, q: Question, skill: float, scenario: str) -> tuple[str, str]:
@@ -362,6 +364,7 @@ def simulate_day(world: World, day: date) -> DayResult:
     sales: list[list[str]] = []
     sales_fix: list[list[str]] = []
     surveys: dict[str, list[list[str]]] = {"csv": [], "jsonl": []}
+    comment_truth: list[tuple[list[str], tuple[tuple[str, str], ...]]] = []
     visits: list[Visit] = []
 
     for store in trading:
@@ -459,13 +462,25 @@ def simulate_day(world: World, day: date) -> DayResult:
                         break
                 if not is_return and rng.random() < SURVEY_RATE:
                     visited = datetime(day.year, day.month, day.day, hour, minute, second)
-                    channel, response = _survey(world, rng, store, seller, visited, sold_at, transaction_id)
+                    channel, response, mentions = _survey(world, rng, store, seller, visited, sold_at, transaction_id)
                     surveys["csv" if channel in CSV_CHANNELS else "jsonl"].append(response)
+                    if response[10]:
+                        comment_truth.append((response, mentions))
         visits.extend(_visits(world, rng, store, day, on_duty, offset))
 
     for vendor, prefix in (("csv", "QR"), ("jsonl", "FB")):
         for k, response in enumerate(surveys[vendor], start=1):
             response[0] = f"{prefix}-{ymd}-{k:06d}"
+    comments = [
+        {
+            "response_id": response[0],
+            "store_code": response[3],
+            "language": response[11],
+            "text": response[10],
+            "mentions": [{"theme": t, "polarity": p} for t, p in mentions],
+        }
+        for response, mentions in comment_truth
+    ]
 
     traffic_record = files.send("traffic", f"traffic_{ymd}.csv", traffic, files.arrival(1, 1.0, 2.0))
     original = files.send("shifts", f"shifts_{ymd}.csv", shifts, files.arrival(1, 3.0, 5.0))
@@ -481,4 +496,4 @@ def simulate_day(world: World, day: date) -> DayResult:
     files.send("surveys", f"receipt_surveys_{ymd}.csv", surveys["csv"], files.arrival(3, 4.0, 6.0))
     files.send("surveys", f"feedback_{ymd}.jsonl", surveys["jsonl"], files.arrival(3, 4.0, 6.0), fmt="jsonl")
     files.correct("traffic", traffic_record, f"traffic_{ymd}_correction.csv", traffic_fix)
-    return DayResult(day, files.deliveries, visits)
+    return DayResult(day, files.deliveries, visits, comments)

@@ -203,3 +203,99 @@ def test_the_locale_comes_from_the_report_locale_variable(published, tmp_path, m
     with published.connect() as conn:
         render_reports(conn, tmp_path, [Q1])
     assert "Отчёты об аттестации" in (tmp_path / "index.html").read_text(encoding="utf-8")
+
+
+def _comment_themes(dsn) -> None:
+    """The mart the theme section reads, filled by hand (dbt builds it in production)."""
+    rows = [
+        # MSK-01 in Q1: waiting 3 times (the two latest are the examples), rudeness once, politeness twice
+        (
+            "R1",
+            "speed",
+            "Скорость и ожидание",
+            "Speed and waiting",
+            "MSK-01",
+            "2025-01-10",
+            "negative",
+            "Очередь на час",
+        ),
+        ("R2", "speed", "Скорость и ожидание", "Speed and waiting", "MSK-01", "2025-02-10", "negative", "Долго ждал"),
+        (
+            "R3",
+            "speed",
+            "Скорость и ожидание",
+            "Speed and waiting",
+            "MSK-01",
+            "2025-03-10",
+            "negative",
+            "Ждали 20 минут, пишите [email]",
+        ),
+        (
+            "R3",
+            "politeness",
+            "Вежливость персонала",
+            "Staff politeness",
+            "MSK-01",
+            "2025-03-10",
+            "negative",
+            "Ждали 20 минут, пишите [email]",
+        ),
+        (
+            "R4",
+            "politeness",
+            "Вежливость персонала",
+            "Staff politeness",
+            "MSK-01",
+            "2025-03-11",
+            "positive",
+            "Вежливый продавец",
+        ),
+        (
+            "R5",
+            "politeness",
+            "Вежливость персонала",
+            "Staff politeness",
+            "MSK-01",
+            "2025-03-12",
+            "positive",
+            "Очень вежливо",
+        ),
+        # Q2: not in the Q1 pages
+        ("R6", "price", "Цены", "Prices", "MSK-01", "2025-04-02", "negative", "Дорого"),
+    ]
+    with dsn.connect() as conn:
+        conn.execute(
+            """
+            create table service_quality.fct_survey_comment_themes (
+                response_id text, theme_code text, theme_name_ru text, theme_name_en text, store_code text,
+                response_date date, polarity text, scrubbed_comment text
+            )
+            """
+        )
+        with conn.cursor() as cur:
+            cur.executemany(
+                "insert into service_quality.fct_survey_comment_themes values (%s,%s,%s,%s,%s,%s,%s,%s)", rows
+            )
+
+
+def test_team_page_and_index_show_top_complaints_and_praise_with_two_comments(published, tmp_path):
+    _comment_themes(published)
+    with published.connect() as conn:
+        render_reports(conn, tmp_path / "en", [Q1], locale="en")
+        render_reports(conn, tmp_path / "ru", [Q1], locale="ru")
+    page = (tmp_path / "en" / "2025-Q1" / "store-MSK-01.html").read_text(encoding="utf-8")
+    complaints, praise = page.split("Top complaints")[1].split("Top praise")
+    praise = praise.split("<h2>")[0]
+    assert complaints.index("Speed and waiting") < complaints.index("Staff politeness")
+    assert "3 mentions" in complaints and "1 mention<" in complaints
+    assert "«Ждали 20 минут, пишите [email]»" in complaints and "«Долго ждал»" in complaints
+    assert "Очередь на час" not in complaints  # two examples per theme, the latest
+    assert "Staff politeness" in praise and "2 mentions" in praise and "«Очень вежливо»" in praise
+    assert "Prices" not in page  # another quarter
+    other = (tmp_path / "en" / "2025-Q1" / "store-SPB-01.html").read_text(encoding="utf-8")
+    assert "No customer comment of this period names a theme." in other
+    index = (tmp_path / "en" / "index.html").read_text(encoding="utf-8")
+    assert "What customers say" in index and "«Долго ждал»" in index
+    ru = (tmp_path / "ru" / "2025-Q1" / "store-MSK-01.html").read_text(encoding="utf-8")
+    assert "Главные жалобы" in ru and "Скорость и ожидание" in ru and "3 упоминания" in ru
+    assert "За что хвалят" in ru and "2 упоминания" in ru

@@ -20,7 +20,15 @@ from service_quality.paths import DBT_PROJECT_DIR
 from service_quality.warehouse.connection import WarehouseDsn
 
 #: The seeds the service-quality models read (the attestation seeds belong to the attestation suite).
-SERVICE_QUALITY_SEED_FILES = {"audit_checklist.csv", "audit_sections.csv", "_audit__seeds.yml"}
+SERVICE_QUALITY_SEED_FILES = {
+    "audit_checklist.csv",
+    "audit_sections.csv",
+    "_audit__seeds.yml",
+    "themes.csv",
+    "theme_terms.csv",
+    "theme_polarity_cues.csv",
+    "_themes__seeds.yml",
+}
 
 AUDIT_CHECKLIST = """checklist_version,question_code,section_code,question_text,answer_type,points,is_critical
 v1,G01,greeting,Greeted within 30 seconds,yes_no,3,false
