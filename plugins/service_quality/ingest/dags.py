@@ -147,7 +147,7 @@ def ingest_dag(source: str, note: str | None = None, schedule: str = "@hourly", 
     ``tag_comments`` adds the task that tags the new survey comments with themes after the loads."""
     from airflow.sdk import Asset, dag, task
 
-    from service_quality.lineage.operators import load_task
+    from service_quality.lineage.operators import load_task, warehouse_tables_task
 
     @dag(
         dag_id=f"ingest_{source}",
@@ -193,7 +193,13 @@ def ingest_dag(source: str, note: str | None = None, schedule: str = "@hourly", 
         loaded >> report()
         if tag_comments:
 
-            @task(pool="warehouse", trigger_rule="none_failed", outlets=[Asset(COMMENT_THEMES_ASSET)])
+            @warehouse_tables_task(
+                reads=("raw.surveys",),
+                writes=("raw.survey_comments_tagged", "raw.survey_comment_themes", "raw.survey_comment_lemmas"),
+                pool="warehouse",
+                trigger_rule="none_failed",
+                outlets=[Asset(COMMENT_THEMES_ASSET)],
+            )
             def tag_comment_themes() -> dict[str, Any]:
                 """Tag the response versions not tagged yet with the theme lexicon (dbt seeds)."""
                 from service_quality.themes.warehouse import tag_new_comments

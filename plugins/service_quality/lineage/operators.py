@@ -79,6 +79,43 @@ class PublishOperator(_WarehouseLineageOperator):
         return self._lineage()
 
 
+class WarehouseTablesOperator(_WarehouseLineageOperator):
+    """A task that reads and writes warehouse tables it names up front (``lineage_tables``: schema.table in and
+    out): those tables as datasets, named like every other table of the warehouse, not after the task's Asset."""
+
+    lineage_tables: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+
+    def _lineage(self) -> OperatorLineage:
+        from airflow.providers.openlineage.extractors import OperatorLineage
+        from openlineage.client.event_v2 import InputDataset, OutputDataset
+
+        from service_quality.lineage.naming import warehouse_table
+
+        inputs, outputs = self.lineage_tables
+        return OperatorLineage(
+            inputs=[InputDataset(*warehouse_table(self.warehouse(), *t.split("."))) for t in inputs],
+            outputs=[OutputDataset(*warehouse_table(self.warehouse(), *t.split("."))) for t in outputs],
+        )
+
+    def get_openlineage_facets_on_start(self) -> OperatorLineage:
+        return self._lineage()
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage:
+        return self._lineage()
+
+    def get_openlineage_facets_on_failure(self, task_instance: Any) -> OperatorLineage:
+        return self._lineage()
+
+
+def warehouse_tables_task(*, reads: tuple[str, ...], writes: tuple[str, ...], **kwargs: Any):
+    """``@task(...)`` for a task that reads ``reads`` and writes ``writes`` (``schema.table``), with that lineage."""
+
+    class _Tables(WarehouseTablesOperator):
+        lineage_tables = (reads, writes)
+
+    return task_decorator_factory(decorated_operator_class=_Tables, **kwargs)
+
+
 def load_task(**kwargs: Any):
     """``@task(...)`` for a load task, with its lineage (:class:`IngestLoadOperator`)."""
     return task_decorator_factory(decorated_operator_class=IngestLoadOperator, **kwargs)
