@@ -218,21 +218,6 @@ class DevTools:
         self.process.wait(timeout=30)
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Path:
-    """The attestation tests' installer (the Debian packages, with apt-get when missing)."""
-    import importlib.util
-
-    from service_quality.paths import ROOT
-
-    spec = importlib.util.spec_from_file_location(
-        "attestation_test_fixtures", ROOT / "tests" / "integration" / "attestation" / "conftest.py"
-    )
-    fixtures = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(fixtures)
-    return fixtures.ensure_chromium()
-
-
 def test_a_logged_in_user_reads_the_page_in_a_real_browser(api_server, ops_chain, chromium, tmp_path):
     browser = DevTools(chromium, tmp_path / "profile")
     try:
