@@ -61,6 +61,7 @@ def test_a_replay_in_another_order_rebuilds_identical_marts(databases, tmp_path,
     from service_quality.ingest.replay import replay
     from service_quality.ingest.settings import IngestSettings
     from service_quality.simulator import simulate
+    from service_quality.themes.warehouse import tag_new_comments
     from service_quality.transform.dbt import run_dbt
     from service_quality.warehouse.bootstrap import bootstrap
 
@@ -81,6 +82,7 @@ def test_a_replay_in_another_order_rebuilds_identical_marts(databases, tmp_path,
     results = [r for source in SOURCES for r in ingest_source(source, settings.landing_root, original, settings)]
     statuses = {r["status"] for r in results}
     assert {"loaded", "rejected", "duplicate"} <= statuses, f"the defects must reach every status: {statuses}"
+    tag_new_comments(original)  # what the surveys DAG does after its loads
     _build(original, tmp_path / "dbt_target")
     marts, revisions, ids = _state(original)
 
@@ -88,6 +90,7 @@ def test_a_replay_in_another_order_rebuilds_identical_marts(databases, tmp_path,
     bootstrap(replayed)
     for n, source in enumerate(reversed(SOURCES)):
         replay(replayed, settings, (source,), allow_non_empty=n > 0)
+    tag_new_comments(replayed)  # as `sqw replay` does after the surveys
     _build(replayed, tmp_path / "dbt_target")
     marts_again, revisions_again, ids_again = _state(replayed)
 
