@@ -239,7 +239,9 @@ def run_reference(
     result = subprocess.run(args, env=env, capture_output=True, text=True, timeout=timeout)
     with log_path.open("a") as out:
         out.write(result.stdout + result.stderr)
-    lines = result.stdout.strip().splitlines()
+    # The outcome is the last line that is a JSON object: log lines may follow it (the OpenLineage listener
+    # reports the last DAG run's events as the process ends).
+    lines = [line for line in result.stdout.strip().splitlines() if line.startswith("{")]
     if result.returncode != 0 or not lines:
         raise RuntimeError(f"reference run failed (exit {result.returncode}); see {log_path}:\n{result.stderr[-4000:]}")
     return {dag_id: outcome["state"] for dag_id, outcome in json.loads(lines[-1]).items()}
