@@ -18,7 +18,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -26,8 +25,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from service_quality.paths import DAGS_DIR, PLUGINS_DIR
 
 pytestmark = [pytest.mark.integration, pytest.mark.airflow]
 
@@ -56,84 +53,13 @@ def _request(url: str, headers: dict | None = None, data: bytes | None = None) -
         return error.code, error.read().decode(errors="replace")
 
 
-def _stop_with_this_process() -> None:
-    with contextlib.suppress(OSError, AttributeError):
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
 @pytest.fixture(scope="module")
-def api_server(ops_chain, databases, tmp_path_factory) -> Iterator[str]:
-    from service_quality.airflow_env import environment
-
+def api_server(ops_chain, databases, named_users_api_server, tmp_path_factory) -> Iterator[str]:
     work = tmp_path_factory.mktemp("ops_page")
-    home = work / "airflow_home"
-    home.mkdir()
-    (home / "simple_auth_manager_passwords.json.generated").write_text(json.dumps(PASSWORDS))
     metadata = databases.create("sqw_ops_page")
-    port = _free_port()
-    secret = "a-secret-of-this-test-only-0123456789abcdef"
-    env = environment({k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW_", "AIRFLOW__", "SQW_"))})
-    env.update(
-        {
-            "AIRFLOW_HOME": str(home),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_DIR),
-            "AIRFLOW__CORE__PLUGINS_FOLDER": str(PLUGINS_DIR),
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": (
-                f"postgresql+psycopg2://{metadata.user}@{metadata.host}:{metadata.port}/{metadata.dbname}"
-            ),
-            "AIRFLOW__CORE__AUTH_MANAGER": (
-                "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
-            ),
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin,viewer:viewer",
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False",
-            "AIRFLOW__API_AUTH__JWT_SECRET": secret,
-            "AIRFLOW__API__SECRET_KEY": secret,
-            "AIRFLOW__API__PORT": str(port),
-            "AIRFLOW__API__HOST": "127.0.0.1",
-            "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
-            "AIRFLOW__API__WORKERS": "1",
-            "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
-            "AIRFLOW_CONN_WAREHOUSE": ops_chain.dsn.airflow_uri,
-            "SQW_LOCAL_DIR": str(work / "local"),
-        }
-    )
-    airflow = str(Path(sys.executable).with_name("airflow"))
-    migrated = subprocess.run([airflow, "db", "migrate"], env=env, capture_output=True, text=True, timeout=600)
-    assert migrated.returncode == 0, migrated.stdout[-3000:] + migrated.stderr[-3000:]
-    log = work / "api-server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [airflow, "api-server", "--port", str(port), "--host", "127.0.0.1"],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=_stop_with_this_process,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 300
-        while True:
-            assert process.poll() is None, log.read_text()[-4000:]
-            assert time.monotonic() < deadline, log.read_text()[-4000:]
-            try:
-                with urllib.request.urlopen(url + "/api/v2/monitor/health", timeout=5):
-                    break
-            except OSError:
-                time.sleep(1)
+    env = {"AIRFLOW_CONN_WAREHOUSE": ops_chain.dsn.airflow_uri}
+    with named_users_api_server.run(work, metadata, PASSWORDS, env) as (url, _):
         yield url
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
 
 
 def _token(url: str, user: str) -> str:

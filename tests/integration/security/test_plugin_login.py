@@ -9,14 +9,7 @@ without a token gets 401/403 (a browser is sent to the login page), never the co
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -25,18 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from service_quality.paths import DAGS_DIR, PLUGINS_DIR
-
 pytestmark = [pytest.mark.integration, pytest.mark.airflow]
 
 PASSWORDS = {"admin": "admin-password-for-this-test", "viewer": "viewer-password-for-this-test"}
 SECRET_PAGE = "<h1>Attestation 2025-Q1</h1><p>E-0042: 87.5 points</p>"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -73,36 +58,9 @@ class ApiServer:
             return json.load(response)["access_token"]
 
 
-def _stop_with_this_process() -> None:
-    """In the child before exec: the kernel stops the API server if the test process dies, even by SIGKILL."""
-    with contextlib.suppress(OSError, AttributeError):
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
-def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"api-server exited with {process.returncode}:\n{log.read_text()[-4000:]}")
-        try:
-            with urllib.request.urlopen(url + "/api/v2/monitor/health", timeout=5):
-                return
-        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-            time.sleep(1)
-    raise TimeoutError(f"api-server not answering after {timeout:.0f}s:\n{log.read_text()[-4000:]}")
-
-
 @pytest.fixture(scope="module")
-def api_server(databases, tmp_path_factory) -> Iterator[ApiServer]:
-    from service_quality.airflow_env import environment
-
+def api_server(databases, named_users_api_server, tmp_path_factory) -> Iterator[ApiServer]:
     work = tmp_path_factory.mktemp("api_login")
-    home = work / "airflow_home"
-    home.mkdir()
-    # The auth manager reads the users' passwords from this file (it generates the missing ones).
-    (home / "simple_auth_manager_passwords.json.generated").write_text(json.dumps(PASSWORDS))
     folders = {"reports": work / "reports", "dbt-docs": work / "dbt_docs", "data-docs": work / "data_docs"}
     for slug in ("reports", "dbt-docs"):
         folders[slug].mkdir()
@@ -114,64 +72,13 @@ def api_server(databases, tmp_path_factory) -> Iterator[ApiServer]:
     # data-docs is not written yet: the server must protect a folder that appears after it started.
 
     metadata = databases.create("sqw_api_login")
-    port = _free_port()
-    secret = "a-secret-of-this-test-only-0123456789abcdef"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW_", "AIRFLOW__", "SQW_"))}
-    env = environment(env)
-    env.update(
-        {
-            "AIRFLOW_HOME": str(home),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_DIR),
-            "AIRFLOW__CORE__PLUGINS_FOLDER": str(PLUGINS_DIR),
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": (
-                f"postgresql+psycopg2://{metadata.user}@{metadata.host}:{metadata.port}/{metadata.dbname}"
-            ),
-            # As docker-compose.yml: SimpleAuthManager with named users, not everyone an admin.
-            "AIRFLOW__CORE__AUTH_MANAGER": (
-                "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
-            ),
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin,viewer:viewer",
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False",
-            "AIRFLOW__API_AUTH__JWT_SECRET": secret,
-            "AIRFLOW__API__SECRET_KEY": secret,
-            "AIRFLOW__API__PORT": str(port),
-            "AIRFLOW__API__HOST": "127.0.0.1",
-            "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
-            "AIRFLOW__API__WORKERS": "1",
-            "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
-            "SQW_LOCAL_DIR": str(work / "local"),
-            "SQW_REPORTS_DIR": str(folders["reports"]),
-            "SQW_DBT_DOCS_DIR": str(folders["dbt-docs"]),
-            "AIRFLOW_VAR_DATA_DOCS_ROOT": str(folders["data-docs"]),
-        }
-    )
-    airflow = str(Path(sys.executable).with_name("airflow"))
-    migrated = subprocess.run([airflow, "db", "migrate"], env=env, capture_output=True, text=True, timeout=600)
-    assert migrated.returncode == 0, migrated.stdout[-3000:] + migrated.stderr[-3000:]
-    log = work / "api-server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [airflow, "api-server", "--port", str(port), "--host", "127.0.0.1"],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=_stop_with_this_process,
-        )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        _wait_until_up(url, process, log, timeout=300)
+    env = {
+        "SQW_REPORTS_DIR": str(folders["reports"]),
+        "SQW_DBT_DOCS_DIR": str(folders["dbt-docs"]),
+        "AIRFLOW_VAR_DATA_DOCS_ROOT": str(folders["data-docs"]),
+    }
+    with named_users_api_server.run(work, metadata, PASSWORDS, env) as (url, log):
         yield ApiServer(url, folders, log)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
 
 
 #: Every page the plugin serves, one per folder and a file inside a folder.
