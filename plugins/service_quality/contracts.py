@@ -1,4 +1,4 @@
-"""The landing-zone data contracts, declared once for all nine sources.
+"""The landing-zone data contracts, declared once for all ten sources.
 
 Everything that checks a delivery is derived from these declarations: the SQL predicates that route
 rows to ``raw`` or ``quarantine`` (``service_quality.ingest.sql.rules``), the Great Expectations suites in
@@ -41,6 +41,9 @@ DELIVERY_REASONS: tuple[DeliveryReason, ...] = get_args(DeliveryReason)
 
 #: A delivery whose share of bad rows exceeds this is rejected as a whole (DATA_CONTRACTS.md: 10 %).
 DEFAULT_BAD_ROW_THRESHOLD = 0.10
+
+#: An audit answer: yes_no questions take yes/no/na, scale_0_5 questions 0–5 or na (which fits is checked downstream).
+ANSWERS = ("yes", "no", "na", "0", "1", "2", "3", "4", "5")
 
 CODE_PATTERN = r"^[A-Z0-9][A-Z0-9-]{1,19}$"
 
@@ -111,11 +114,22 @@ class OneOfRequired:
 
 @dataclass(frozen=True)
 class ConditionalRequired:
-    """``column`` is required when ``when_column`` equals ``when_value``."""
+    """``column`` is required when ``when_column`` equals ``when_value`` (``None``: holds any value) and every
+    column of ``also_present`` holds a value."""
 
     column: str
     when_column: str
-    when_value: str
+    when_value: str | None
+    also_present: tuple[str, ...] = ()
+
+    @property
+    def condition(self) -> str:
+        """The condition in words, for messages and documentation."""
+        parts = [
+            f"{self.when_column} is given" if self.when_value is None else f"{self.when_column} = {self.when_value}"
+        ]
+        parts += [f"{name} is given" for name in self.also_present]
+        return " and ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -371,11 +385,40 @@ CONTRACTS: dict[str, Contract] = {
             (
                 Column("visit_id", required=True),
                 Column("question_code", required=True),
-                Column("answer", required=True, enum=("yes", "no", "na", "0", "1", "2", "3", "4", "5")),
+                Column("answer", required=True, enum=ANSWERS),
                 Column("comment", free_text=True),
             ),
             primary_key=("visit_id", "question_code"),
             description="mystery-shopping answers, one row per question of a visit",
+        ),
+        Contract(
+            "appeals",
+            (
+                Column("appeal_id", required=True),
+                Column("visit_id", required=True),
+                Column("question_code"),
+                Column("filed_at", "timestamptz", required=True),
+                Column("filed_by", required=True),
+                Column(
+                    "category",
+                    required=True,
+                    enum=("wrong_answer", "wrong_employee", "shopper_error", "technical", "other"),
+                ),
+                Column("reason", required=True, free_text=True),
+                Column("decision", enum=("upheld", "overturned")),
+                Column("corrected_answer", enum=ANSWERS),
+                Column("corrected_employee_code"),
+                Column("decided_at", "timestamptz"),
+                Column("decided_by"),
+            ),
+            primary_key=("appeal_id",),
+            formats=(".csv", ".csv.gz", ".jsonl", ".jsonl.gz"),
+            orders=(Order("filed_at", "decided_at"),),
+            conditional_required=(
+                ConditionalRequired("decided_at", "decision", None),
+                ConditionalRequired("corrected_answer", "decision", "overturned", also_present=("question_code",)),
+            ),
+            description="appeals against mystery-shopping results; a later delivery (a decision) updates an appeal",
         ),
     )
 }

@@ -386,14 +386,16 @@ class Compiler:
                 )
             )
         for cond in c.conditional_required:
+            when = self.value(cond.when_column)
+            holds = [f"{when} is not null" if cond.when_value is None else f"{when} = {lit(cond.when_value)}"]
+            holds += [f"{self.value(name)} is not null" for name in cond.also_present]
             checks.append(
                 Check(
                     cond.column,
                     "conditional_required",
-                    f"coalesce({self.value(cond.when_column)} = {lit(cond.when_value)} and {self.value(cond.column)} "
-                    "is null, false)",
+                    f"coalesce({' and '.join(holds)} and {self.value(cond.column)} is null, false)",
                     self.value(cond.column),
-                    f"{cond.column} is required when {cond.when_column} = {cond.when_value}",
+                    f"{cond.column} is required when {cond.condition}",
                 )
             )
         return checks
