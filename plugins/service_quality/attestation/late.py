@@ -7,6 +7,10 @@ change the period (ATTESTATION_METHOD.md §7), judged on the **old and the new**
 - facts (sales, traffic, surveys, audit visits and their answers, shifts): the row's local date at the
   store (``stores.timezone``, UTC while the store is unknown) lies in the period, or the local date of
   the version it replaces does (a survey moved from 28 March to 2 April changes both quarters);
+- appeals: a new appeal, or a new version of one that changes it (a decision arrives, a correction is
+  amended), takes the local date of its visit (the visit's latest version), and of the visit it named
+  before when it was moved to another; an appeal on a visit the warehouse does not know has no date and
+  changes no period (§8);
 - snapshots (stores, employees, assignments): the row differs from the key's previous version and its
   validity (opened..closed, hired..terminated, valid_from..valid_to) or the previous version's validity
   overlaps the period (a termination moved from June to March changes the second quarter too). A
@@ -55,6 +59,39 @@ _ANSWER_DATES = """
     select a._delivery_id, v.store_code, v.visited_at as at, null::date as d,
            null::text as old_store_code, null::timestamptz as old_at, null::date as old_d
     from answers as a join visits as v using (visit_id)
+"""
+
+# An appeal takes its visit's date. Only a version that changes the appeal counts (ATTESTATION_METHOD §7: "an
+# appeal decision or a new appeal on one of its visits"): the first version, or one whose decision fields
+# differ from the version before it; the same appeal delivered again changes nothing. The reason is not
+# compared: it is free text no score reads.
+_APPEAL_DATES = """
+    with appeal_versions as (
+        select _delivery_id, visit_id,
+               lag(visit_id) over versions as old_visit_id,
+               row(visit_id, question_code, filed_at, filed_by, category, decision, corrected_answer,
+                   corrected_employee_code, decided_at) as this_version,
+               lag(row(visit_id, question_code, filed_at, filed_by, category, decision, corrected_answer,
+                       corrected_employee_code, decided_at)) over versions as previous_version
+        from raw.appeals
+        where appeal_id in (select appeal_id from raw.appeals where {late})
+        window versions as (partition by appeal_id order by _arrived_at, _delivery_id, _row_number)
+    ),
+    appeals as (
+        select _delivery_id, visit_id, old_visit_id from appeal_versions
+        where {late} and previous_version is distinct from this_version
+    ),
+    visits as (
+        select distinct on (visit_id) visit_id, store_code, visited_at from raw.audit_visits
+        where visit_id in (select visit_id from appeals union select old_visit_id from appeals)
+        order by visit_id, _arrived_at desc, _delivery_id desc, _row_number desc
+    )
+    select a._delivery_id, v.store_code, v.visited_at as at, null::date as d,
+           old.store_code as old_store_code, old.visited_at as old_at, null::date as old_d
+    from appeals as a
+    left join visits as v on v.visit_id = a.visit_id
+    left join visits as old on old.visit_id = a.old_visit_id and a.old_visit_id <> a.visit_id
+    where v.visit_id is not null or old.visit_id is not null
 """
 
 
@@ -129,6 +166,7 @@ def _late_rows_sql() -> str:
     """(delivery_id, new date range, old date range or nulls, rows) of the rows of candidate deliveries."""
     facts = [(source, _fact_versions_sql(source)) for source in _FACT_VERSIONS]
     facts.append(("audit_answers", _ANSWER_DATES))
+    facts.append(("appeals", _APPEAL_DATES))
     parts = []
     for source, select in facts:
         new_date = "coalesce(f.d, (f.at at time zone coalesce(tz.timezone, 'UTC'))::date)"

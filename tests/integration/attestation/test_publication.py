@@ -333,6 +333,76 @@ def test_late_answers_take_their_visit_date_and_roster_changes_their_validity(bu
         assert late == {"2025-Q1": (roster,), "2025-Q2": (answers, roster)}
 
 
+def _appeal(
+    conn,
+    delivery_id: int,
+    visit_id: str,
+    *,
+    appeal_id: str = "A-1",
+    decision: str | None = None,
+    reason: str = "спорно",
+) -> None:
+    conn.execute(
+        """
+        insert into raw.appeals (appeal_id, visit_id, question_code, filed_at, filed_by, category, reason,
+                                 decision, corrected_answer, decided_at, _delivery_id, _row_number, _arrived_at)
+        values (%s, %s, 'G01', '2025-03-02T10:00:00+03:00', 'E001', 'wrong_answer', %s,
+                %s, case when %s::text = 'overturned' then 'yes' end,
+                case when %s::text is not null then '2025-03-09T10:00:00+03:00'::timestamptz end, %s, 1,
+                clock_timestamp())
+        """,
+        [appeal_id, visit_id, reason, decision, decision, decision, delivery_id],
+    )
+
+
+def test_a_new_appeal_and_its_decision_mark_the_period_of_their_visit(built):
+    with built.connect() as conn:
+        visits = _deliver(conn, "audit_visits", processed_at=datetime(2025, 3, 1, tzinfo=UTC))
+        conn.execute(
+            """
+            insert into raw.audit_visits (visit_id, agency, shopper_code, visited_at, store_code, scenario,
+                                          checklist_version, status, _delivery_id, _row_number, _arrived_at)
+            values ('V-1', 'Агентство', 'S1', '2025-02-27T11:00:00+03:00', 'MSK-01', 'service', 'v1', 'validated',
+                    %s, 1, '2025-03-01')
+            """,
+            [visits],
+        )
+        conn.commit()
+        for period in (Q1, Q2):
+            publish(conn, period, run_id="run-1")
+
+        # An appeal on a visit nobody delivered has no date: it changes no period.
+        _appeal(conn, _deliver(conn, "appeals"), "V-UNKNOWN", appeal_id="A-0")
+        conn.commit()
+        assert find_late_data(conn) == []
+
+        # A new appeal on a February visit: the first quarter only.
+        filed = _deliver(conn, "appeals")
+        _appeal(conn, filed, "V-1")
+        conn.commit()
+        assert [(p.period_label, p.late_deliveries) for p in mark_revision_pending(conn)] == [("2025-Q1", (filed,))]
+        assert publish(conn, Q1, run_id="run-2").created is False
+
+        # The same appeal delivered again (only its free-text reason retyped) changes nothing ...
+        _appeal(conn, _deliver(conn, "appeals"), "V-1", reason="спорно, см. фото")
+        conn.commit()
+        assert find_late_data(conn) == []
+
+        # ... its decision does.
+        decided = _deliver(conn, "appeals")
+        _appeal(conn, decided, "V-1", decision="overturned")
+        conn.commit()
+        assert [(p.period_label, p.late_deliveries, p.late_rows) for p in find_late_data(conn)] == [
+            ("2025-Q1", (decided,), 1)
+        ]
+
+        # An appeal corrected from an unknown visit to a known one changes the known visit's period.
+        moved = _deliver(conn, "appeals")
+        _appeal(conn, moved, "V-1", appeal_id="A-0")
+        conn.commit()
+        assert [p.late_deliveries for p in find_late_data(conn)] == [(decided, moved)]
+
+
 def test_reattesting_a_quarter_adds_no_revision_to_the_next_and_the_view_compares_when_read(built):
     """Methodology 1.1, §7: no revision holds a value of another period; comparisons are computed when read."""
     with built.connect() as conn:
