@@ -23,6 +23,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from service_quality.attestation import charts, explain
+from service_quality.attestation.appeals import (
+    APPEAL_CATEGORIES,
+    Appeal,
+    AppealFigures,
+    PeriodAppeals,
+    period_appeals,
+)
 from service_quality.attestation.explain import _
 from service_quality.attestation.i18n import fmt, fmt_date, fmt_signed, fmt_trimmed, report_locale, translations
 from service_quality.attestation.periods import Period, parse
@@ -48,8 +55,10 @@ GRADES = ("A", "B", "C", "D")
 GRADE_NAMES = explain.GRADE_NAMES
 #: The grade bands of ATTESTATION_METHOD.md §5 (grade_bands seed), as printed on the statements.
 GRADE_BANDS = (("A", 85), ("B", 70), ("C", 55), ("D", None))
-#: Appeals (§8): the window after the visit's first arrival, and who may file.
+#: Appeals (§8): the window after the visit's first arrival, and the time a decision is due in
+#: (``appeal_window_days`` and ``appeal_decision_days`` of the attestation_thresholds seed).
 APPEAL_WINDOW_DAYS = 7
+APPEAL_DECISION_DAYS = 14
 
 
 @dataclass
@@ -76,6 +85,8 @@ class EmployeeCard:
     bars_svg: str
     trend_svg: str
     trend: list[charts.TrendPoint] = field(default_factory=list)
+    #: appeals on the visits the employee was audited in, and the ones the employee filed
+    appeals: list[Appeal] = field(default_factory=list)
 
     @property
     def explanation_lines(self) -> list[str]:
@@ -119,6 +130,8 @@ class StorePage:
     cards: list[EmployeeCard] = field(default_factory=list)
     complaints: list[ThemeSummary] = field(default_factory=list)  # top negative themes of the period
     praise: list[ThemeSummary] = field(default_factory=list)  # top positive themes of the period
+    appeals: list[Appeal] = field(default_factory=list)  # every appeal on the store's visits of the period
+    appeal_figures: AppealFigures | None = None
 
     @property
     def grade_counts(self) -> dict[str, int]:
@@ -283,8 +296,8 @@ def store_themes(conn: psycopg.Connection, period: Any, locale: str = "en") -> d
 
 def load_period(
     conn: psycopg.Connection, revision: Revision, locale: str = "en"
-) -> tuple[list[StorePage], list[dict[str, Any]]]:
-    """The store pages and the awards of one published period (its latest revision), in ``locale``."""
+) -> tuple[list[StorePage], list[dict[str, Any]], PeriodAppeals]:
+    """The store pages, the awards and the appeals of one published period (its latest revision), in ``locale``."""
     gt = translations(locale)
     period = revision.period
     key = [period.period_type, period.label]
@@ -316,6 +329,7 @@ def load_period(
     for c in components:
         by_employee[c["employee_code"]].append(c)
     names = _store_names(conn)
+    appeals = period_appeals(conn, period)
 
     stores: dict[str, StorePage] = {}
     for row in scorecards:
@@ -346,12 +360,15 @@ def load_period(
                 bars_svg=charts.component_bars(bars, not_counted=gt.gettext("not counted")) if bars else "",
                 trend_svg=charts.trend(trend),
                 trend=trend,
+                appeals=appeals.of_employee(row["employee_code"]),
             )
         )
     themes = store_themes(conn, period, locale)
     for page in stores.values():
         page.complaints = themes.get(page.store_code, {}).get("complaints", [])
         page.praise = themes.get(page.store_code, {}).get("praise", [])
+        page.appeals = appeals.of_store(page.store_code)
+        page.appeal_figures = appeals.figures(page.store_code)
         page.cards.sort(
             key=lambda c: (
                 c.row.get("status") != "attested",
@@ -375,7 +392,7 @@ def load_period(
         a["store_name"] = names.get(a.get("store_code") or "")
         if a.get("score") is None and a.get("_extra"):
             a["score"] = a["_extra"].get("value")
-    return sorted(stores.values(), key=lambda s: (s.region or "", s.store_code)), awards
+    return sorted(stores.values(), key=lambda s: (s.region or "", s.store_code)), awards, appeals
 
 
 def _environment(locale: str = "en"):
@@ -402,6 +419,8 @@ def _environment(locale: str = "en"):
         "" if v is None else f"{fmt_date(v.astimezone(UTC), locale)} {v.astimezone(UTC):%H:%M} UTC"
     )
     env.filters["role"] = lambda v: gt.gettext(explain.ROLE_LABELS[v]) if v in explain.ROLE_LABELS else (v or "")
+    env.filters["appeal_category"] = lambda v: gt.gettext(APPEAL_CATEGORIES.get(v, v))
+    env.filters["rate"] = lambda v: "—" if v is None else fmt(100 * v, 0, locale) + " %"
     env.filters["reason"] = lambda v: (
         gt.gettext(explain.REASONS[v]) if v in explain.REASONS else (v or "").replace("_", " ")
     )
@@ -411,6 +430,8 @@ def _environment(locale: str = "en"):
         grade_names={g: gt.gettext(n) for g, n in GRADE_NAMES.items()},
         grade_bands=GRADE_BANDS,
         appeal_window_days=APPEAL_WINDOW_DAYS,
+        appeal_decision_days=APPEAL_DECISION_DAYS,
+        appeal_outcome=lambda appeal: appeal.outcome_text(gt),
         grade_colours=charts.GRADE_COLOURS,
         grade_distribution=lambda counts, w, h: charts.grade_distribution(
             counts, w, h, empty=gt.gettext("no attested employees")
@@ -451,7 +472,7 @@ def render_reports(
     pages: list[Path] = []
     overview = []
     for rev in revisions:
-        stores, awards = load_period(conn, rev, locale)
+        stores, awards, appeals = load_period(conn, rev, locale)
         attested = [c for s in stores for c in s.cards if c.row.get("status") == "attested"]
         counts = Counter(c.row.get("grade") for c in attested)
         overview.append(
@@ -464,6 +485,7 @@ def render_reports(
                 "attested": len(attested),
                 "awards": len(awards),
                 "statements": sum(len(s.cards) for s in stores),
+                "appeals": appeals,
             }
         )
         if wanted is not None and (rev.period.period_type, rev.period.label) not in wanted:
