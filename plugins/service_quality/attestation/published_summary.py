@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from service_quality.attestation.appeals import AppealFigures
 from service_quality.warehouse.connection import WarehouseDsn
 
 GRADES = ("A", "B", "C", "D")
@@ -32,6 +33,17 @@ class PeriodSummary:
     sources_without_rows: list[str] = field(default_factory=list)
     #: deliveries whose late data made the period revision_pending
     late_deliveries: list[int] = field(default_factory=list)
+    #: appeals on the period's visits (ATTESTATION_METHOD.md §8)
+    appeals: AppealFigures | None = None
+
+    def appeals_line(self) -> str:
+        a = self.appeals
+        if a is None or not a.filed:
+            return "appeals: none filed"
+        return (
+            f"appeals: {a.filed} filed, {a.filed - a.admissible} not admitted, {a.upheld} upheld, "
+            f"{a.overturned} overturned, {a.open} open ({a.open_past_due} past due)"
+        )
 
     def line(self) -> str:
         grades = " · ".join(f"{g} {self.grade_counts.get(g, 0)}" for g in GRADES)
@@ -44,7 +56,7 @@ class PeriodSummary:
         return (
             f"{self.period_type:<7} {self.period_label:<8} revision {self.revision} "
             f"({self.published_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC): {self.scorecards} scorecards, "
-            f"{grades} · not attested {self.not_attested}{flag}"
+            f"{grades} · not attested {self.not_attested} · {self.appeals_line()}{flag}"
         )
 
 
@@ -107,6 +119,7 @@ def _winner(a: dict[str, Any]) -> str:
 
 def summarize(dsn: WarehouseDsn, reports_dir: Path | None = None) -> AttestationSummary:
     """Summary of every published period (years first, newest first), from the latest revisions."""
+    from service_quality.attestation.appeals import period_appeals
     from service_quality.attestation.coverage import sources_without_rows
     from service_quality.attestation.reports import _rows, published_revisions
     from service_quality.paths import REPORTS_DIR
@@ -147,6 +160,7 @@ def summarize(dsn: WarehouseDsn, reports_dir: Path | None = None) -> Attestation
                     awards=awards,
                     sources_without_rows=sources_without_rows(conn, rev.period),
                     late_deliveries=list(late[0]) if late else [],
+                    appeals=period_appeals(conn, rev.period).total,
                 )
             )
     index = reports_dir / "index.html"

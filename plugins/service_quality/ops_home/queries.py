@@ -204,9 +204,36 @@ def attestation_periods(conn) -> list[dict]:
         order by s.period_label desc, s.period_type
         """
     ).fetchall()
+    past_due = _open_appeals_past_due(conn)
     for row in rows:
         row["dag_id"] = ATTESTATION_DAG_IDS.get(row["period_type"])
+        row["open_appeals_past_due"] = past_due.get((row["period_type"], row["period_label"]))
     return rows
+
+
+def _open_appeals_past_due(conn) -> dict[tuple[str, str], int]:
+    """Per attested period: appeals on its visits still undecided past their due date (ATTESTATION_METHOD §8),
+    from the per-store-and-month mart (counts only: the page never reads who appealed). Empty before the mart
+    is built."""
+    if not _exists(conn, "service_quality.fct_store_appeal_months"):
+        return {}
+    rows = conn.execute(
+        """
+        select s.period_type, s.period_label, coalesce(sum(m.open_past_due), 0)::int as open_past_due
+        from attestation.period_status as s
+        cross join lateral (
+            select case when s.period_type = 'year' then make_date(s.period_label::int, 1, 1)
+                        else make_date(left(s.period_label, 4)::int, 3 * right(s.period_label, 1)::int - 2, 1)
+                   end as start_date
+        ) as p
+        left join service_quality.fct_store_appeal_months as m
+            on m.month_start >= p.start_date
+            and m.month_start < p.start_date + case when s.period_type = 'year' then interval '1 year'
+                                                    else interval '3 months' end
+        group by 1, 2
+        """
+    ).fetchall()
+    return {(r["period_type"], r["period_label"]): r["open_past_due"] for r in rows}
 
 
 def _exists(conn, qualified: str) -> bool:
