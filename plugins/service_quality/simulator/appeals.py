@@ -13,7 +13,8 @@ answer or visit contested twice (``duplicate``). ``wrong_employee`` appeals name
 (sometimes a code HR mistyped: re-attributed to nobody).
 
 The export: every Monday morning (UTC) the system writes every appeal filed or decided in the 28 days before
-(a rolling window, so an appeal appears in several files and its decision in a later one: a second version),
+(a rolling window, so an appeal appears in several files and its decision in a later one: a second version; an
+export whose rows did not change is the same bytes as the last, a duplicate the ingestion loads once),
 ``appeals/YYYY/MM/DD/appeals_<ISO week>.csv``; from the second checklist version's start it exports JSON Lines
 (``.jsonl``). A week without anything in the window has no file.
 
@@ -25,6 +26,7 @@ its attribution are exactly what the simulator wrote.
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -508,6 +510,7 @@ def write_exports(world: World, appeals: list[Appeal]) -> tuple[list[Delivery], 
     last = max(events)
     deliveries: list[Delivery] = []
     decision_file: dict[str, tuple[str, int]] = {}
+    first_with: dict[str, str] = {}  # sha256 -> the first export with these bytes
     while True:
         cut = _moment(monday, 0)
         if cut - EXPORT_WINDOW > last:
@@ -526,9 +529,13 @@ def write_exports(world: World, appeals: list[Appeal]) -> tuple[list[Delivery], 
             year, week, _ = (monday - timedelta(days=7)).isocalendar()
             label = f"{year}W{week:02d}"
             fmt = "jsonl" if monday >= world.switch_date else "csv"
-            record, _ = deliver(
+            record, data = deliver(
                 world.landing, "appeals", f"appeals_{label}.{fmt}", rows, arrived, "regular", label, fmt=fmt
             )
+            # a quiet month exports the same rows again: the same bytes, which the ingestion sees as a duplicate
+            first = first_with.setdefault(hashlib.sha256(data).hexdigest(), record.file)
+            if first != record.file:
+                record.kind, record.duplicate_of = "duplicate", first
             deliveries.append(record)
             for a in shown:
                 if a.decided_at is not None and a.decided_at < cut and a.appeal_id not in decision_file:

@@ -660,7 +660,8 @@ def _malformed_line(d: Delivery, landing: Path, rng: random.Random) -> dict:
 def inject_appeal_defects(landing: Path, exports: list[Delivery], rate: float, seed: int) -> list[dict]:
     """Row cases in the appeals exports, from a stream of their own (they move no other case of a seed).
 
-    The exports repeat an appeal while it is in their 28-day window, so a row that has an identical version in a
+    The exports repeat an appeal while it is in their 28-day window (exports that repeat another's bytes are left
+    alone), so a row that has an identical version in a
     later export can be broken without changing what the warehouse ends up holding of that appeal (the later
     version wins): only such rows are broken, only in exports of at least 15 rows, never in the last export (its
     arrival is the latest in the warehouse, which §8's ``open_past_due`` counts from). Each kind of
@@ -670,7 +671,13 @@ def inject_appeal_defects(landing: Path, exports: list[Delivery], rate: float, s
     if rate <= 0 or len(exports) < 2:
         return []
     rng = random.Random(f"{seed}|appeal_defects")
-    ordered = sorted(exports, key=lambda d: (d.arrived_at, d.file))
+    # an export that repeats another's bytes is not loaded, and changing either would undo the repeat
+    repeated = {d.duplicate_of for d in exports if d.duplicate_of}
+    ordered = sorted(
+        (d for d in exports if not d.duplicate_of and d.file not in repeated), key=lambda d: (d.arrived_at, d.file)
+    )
+    if len(ordered) < 2 or ordered[-1].arrived_at != max(d.arrived_at for d in exports):
+        return []  # the latest export (open_past_due counts from its arrival) must stay untouched
     contents = [_File(landing, d) for d in ordered]
     keys = [[tuple(row.values()) for row in f.rows] for f in contents]
     candidates = [i for i, d in enumerate(ordered[:-1]) if d.rows >= MIN_ROWS_FOR_ROW_DEFECT]
@@ -715,7 +722,12 @@ def inject_appeal_defects(landing: Path, exports: list[Delivery], rate: float, s
                 detail="an earlier version of an appeal that a later export delivers again unchanged",
             )
         )
-    free = [d for i, d in enumerate(ordered) if i not in plan and d.rows >= 1]
+    broken = {str(r["appeal_id"]) for r in records}  # their later, unchanged versions stay unchanged
+    free = [
+        d
+        for i, d in enumerate(ordered)
+        if i not in plan and d.rows >= 1 and not broken & {row["appeal_id"] for row in contents[i].rows}
+    ]
     if free:
         records.extend(_pii_cases(rng.choice(free), landing, rng))
     return records
