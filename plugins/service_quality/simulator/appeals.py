@@ -264,6 +264,11 @@ def _moment(day: date, hours: float) -> datetime:
     return datetime.fromtimestamp(epoch(day, hours), UTC)
 
 
+def _whole(moment: datetime) -> datetime:
+    """Exports carry whole seconds: so does the truth, so §8's comparisons see the same instants."""
+    return moment.replace(microsecond=0)
+
+
 class _Generator:
     def __init__(self, world: World, planner: AppealPlanner) -> None:
         self.world = world
@@ -338,14 +343,14 @@ class _Generator:
         appeal.decided_by = rng.choice(REVIEWERS)
         if shape == "late_decision" and facts is not None:
             closes = _quarter_end(facts.local_date)
-            appeal.decided_at = max(
-                _moment(closes, 0) + timedelta(days=rng.uniform(35, 45)), appeal.filed_at + timedelta(days=1)
+            appeal.decided_at = _whole(
+                max(_moment(closes, 0) + timedelta(days=rng.uniform(35, 45)), appeal.filed_at + timedelta(days=1))
             )
             appeal.late_decision = True
         elif rng.random() < 0.1:
-            appeal.decided_at = appeal.filed_at + timedelta(days=rng.uniform(15, 25))  # decided late
+            appeal.decided_at = _whole(appeal.filed_at + timedelta(days=rng.uniform(15, 25)))  # decided late
         else:
-            appeal.decided_at = appeal.filed_at + timedelta(days=rng.uniform(0.3, 12))
+            appeal.decided_at = _whole(appeal.filed_at + timedelta(days=rng.uniform(0.3, 12)))
         if overturn and appeal.question_code and not appeal.corrected_answer and facts is not None:
             appeal.corrected_answer = self.corrected(facts, appeal.question_code)
 
@@ -354,9 +359,9 @@ class _Generator:
         rng = random.Random(f"{self.world.seed}|appeal-shape|{facts.visit_id}")
         arrived = datetime.fromtimestamp(facts.arrived_at, UTC)
         if shape == LATE:
-            filed = arrived + timedelta(days=rng.uniform(8.5, 20))
+            filed = _whole(arrived + timedelta(days=rng.uniform(8.5, 20)))
         else:
-            filed = arrived + timedelta(days=rng.uniform(0.3, 6.0))
+            filed = _whole(arrived + timedelta(days=rng.uniform(0.3, 6.0)))
         filer = self.outsider(facts, filed, rng) if shape == NOT_ENTITLED else self.entitled_filer(facts, filed, rng)
         if filer is None:
             return []
@@ -393,7 +398,7 @@ class _Generator:
             if rng.random() < 0.5 and self.question_type(facts.version, question) == "yes_no":
                 appeal.decision, appeal.corrected_answer = "overturned", "4"  # a scale value for a yes/no question
                 appeal.decided_by = rng.choice(REVIEWERS)
-                appeal.decided_at = filed + timedelta(days=rng.uniform(1, 10))
+                appeal.decided_at = _whole(filed + timedelta(days=rng.uniform(1, 10)))
             else:
                 appeal.category, appeal.reason = "wrong_employee", rng.choice(REASON_TEXTS["wrong_employee"])
                 appeal.corrected_employee_code = self.other_employee(facts, rng)
@@ -407,7 +412,7 @@ class _Generator:
                 facts,
                 facts.visit_id,
                 question,
-                filed + timedelta(days=rng.uniform(0.2, 0.9)),
+                _whole(filed + timedelta(days=rng.uniform(0.2, 0.9))),
                 filer,
                 category,
                 "Повторно: " + appeal.reason,
@@ -423,7 +428,7 @@ class _Generator:
     def unknown_visit(self, facts: VisitFacts, rng: random.Random) -> Appeal:
         """An appeal on a visit id nobody delivered (a typo in the HR system: visit number 0 never exists)."""
         visit_id = facts.visit_id.rsplit("-", 1)[0] + "-0"
-        filed = datetime.fromtimestamp(facts.arrived_at, UTC) + timedelta(days=rng.uniform(1, 5))
+        filed = _whole(datetime.fromtimestamp(facts.arrived_at, UTC) + timedelta(days=rng.uniform(1, 5)))
         appeal = Appeal(
             f"AP-{visit_id[2:]}-1",
             None,
