@@ -12,7 +12,7 @@ arrived (``late``), filed by someone who neither served nor manages the store (`
 answer or visit contested twice (``duplicate``). ``wrong_employee`` appeals name the employee who really served
 (sometimes a code HR mistyped: re-attributed to nobody).
 
-The export: every Monday morning (UTC) the system writes every appeal filed or decided in the 28 days before
+The export: every Monday morning (UTC), until the other sources' last delivery, the system writes every appeal filed or decided in the 28 days before
 (a rolling window, so an appeal appears in several files and its decision in a later one: a second version; an
 export whose rows did not change is the same bytes as the last, a duplicate the ingestion loads once),
 ``appeals/YYYY/MM/DD/appeals_<ISO week>.csv``; from the second checklist version's start it exports JSON Lines
@@ -504,9 +504,14 @@ def generate(world: World, planner: AppealPlanner, excluded: set[str]) -> list[A
 # ---- the export files ---------------------------------------------------------------------------------------
 
 
-def write_exports(world: World, appeals: list[Appeal]) -> tuple[list[Delivery], dict[str, tuple[str, int]]]:
-    """The weekly exports; returns the deliveries and, per appeal with a decision, the first file that shows it
-    and that file's arrival."""
+def write_exports(
+    world: World, appeals: list[Appeal], horizon: int
+) -> tuple[list[Delivery], dict[str, tuple[str, int]]]:
+    """The weekly exports that arrive by ``horizon`` (the last arrival of the other sources: the landing zone ends
+    for every source at once); returns the deliveries and, per appeal with a decision, the first file that shows
+    it and that file's arrival. What happens after the last export's cut is never delivered, so it is taken out
+    of ``appeals`` (in place): appeals filed later are dropped, decisions taken later are undone (the appeal is
+    open as far as the warehouse can know)."""
     if not appeals:
         return [], {}
     events = [a.filed_at for a in appeals] + [a.decided_at for a in appeals if a.decided_at is not None]
@@ -516,10 +521,14 @@ def write_exports(world: World, appeals: list[Appeal]) -> tuple[list[Delivery], 
     deliveries: list[Delivery] = []
     decision_file: dict[str, tuple[str, int]] = {}
     first_with: dict[str, str] = {}  # sha256 -> the first export with these bytes
+    last_cut = None
     while True:
         cut = _moment(monday, 0)
-        if cut - EXPORT_WINDOW > last:
+        rng = random.Random(f"{world.seed}|appeals-export|{monday.isoformat()}")
+        arrived = epoch(monday, rng.uniform(6.0, 9.0))
+        if cut - EXPORT_WINDOW > last or arrived > horizon:
             break
+        last_cut = cut
         since = cut - EXPORT_WINDOW
         rows, shown = [], []
         for a in appeals:
@@ -529,8 +538,6 @@ def write_exports(world: World, appeals: list[Appeal]) -> tuple[list[Delivery], 
                 rows.append(a.row(cut))
                 shown.append(a)
         if rows:
-            rng = random.Random(f"{world.seed}|appeals-export|{monday.isoformat()}")
-            arrived = epoch(monday, rng.uniform(6.0, 9.0))
             year, week, _ = (monday - timedelta(days=7)).isocalendar()
             label = f"{year}W{week:02d}"
             fmt = "jsonl" if monday >= world.switch_date else "csv"
@@ -546,6 +553,14 @@ def write_exports(world: World, appeals: list[Appeal]) -> tuple[list[Delivery], 
                 if a.decided_at is not None and a.decided_at < cut and a.appeal_id not in decision_file:
                     decision_file[a.appeal_id] = (record.file, arrived)
         monday += timedelta(days=7)
+    kept = [a for a in appeals if last_cut is not None and a.filed_at < last_cut]
+    for a in kept:
+        if a.decided_at is not None and a.decided_at >= last_cut:
+            a.decision, a.decided_at, a.decided_by, a.corrected_answer = "", None, "", ""
+            a.late_decision = False
+            if a.intended == INVALID_CORRECTION and a.category != "wrong_employee":
+                a.intended = None  # its wrong correction was never delivered
+    appeals[:] = kept
     return deliveries, decision_file
 
 

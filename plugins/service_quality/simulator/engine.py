@@ -351,7 +351,8 @@ def simulate(
     deliveries.extend(extra)
     # appeals are made on visits no injected case touches, so the truth of §8 is what was written
     appeals = appeal_exports.generate(world, planner, _touched_visits(planner, cases))
-    exports, decision_files = appeal_exports.write_exports(world, appeals)
+    horizon = max((d.arrived_at for d in deliveries), default=0)  # the exports end with the other sources
+    exports, decision_files = appeal_exports.write_exports(world, appeals, horizon)
     cases.extend(defect_injection.inject_appeal_defects(landing, exports, defects, seed))
     cases.sort(key=lambda r: (str(r["file"]), r["row"] or 0))
     deliveries.extend(exports)

@@ -23,8 +23,8 @@ def ingested(databases, tmp_path_factory):
     from service_quality.warehouse.bootstrap import bootstrap
 
     work = tmp_path_factory.mktemp("appeals_ingest")
-    # four months of S: exports of 15 rows and more, which carry the appeals row cases
-    summary = simulate("S", date(2025, 1, 1), date(2025, 4, 30), seed=5, defects=0.05, out=work / "sim")
+    # five months of S: exports of 15 rows and more, which carry the appeals row cases
+    summary = simulate("S", date(2025, 1, 1), date(2025, 5, 31), seed=5, defects=0.05, out=work / "sim")
     dsn = databases.create("sqw_appeals")
     bootstrap(dsn)
     settings = IngestSettings(

@@ -60,7 +60,6 @@ def test_truth_lists_each_appeal_once_with_a_verdict_that_matches_the_generators
     assert {t["outcome"] for t in truth} == {"open", "upheld", "overturned"}
     assert {"corrected_answer", "reattributed"} <= {t["effect"] for t in truth}
     assert any(t["open_past_due"] for t in truth)
-    assert any(t["decision_after_quarter_close"] for t in truth)
     manifest = xs_clean.manifest()
     assert manifest["appeals"]["appeals"] == len(truth)
     assert sum(manifest["appeals"]["by_reason"].values()) == len(truth)
@@ -149,9 +148,10 @@ def test_same_seed_same_appeals(make_zone, tmp_path, xs_clean):
 
 @pytest.fixture(scope="module")
 def s_defects(tmp_path_factory):
-    """Four months of the S chain: exports long enough (15 rows and more) to carry row cases."""
+    """Five months of the S chain: exports long enough (15 rows and more) to carry row cases, and time enough
+    after the first quarter for decisions that arrive after it was published."""
     out = tmp_path_factory.mktemp("s_appeals")
-    summary = simulate("S", date(2025, 1, 1), date(2025, 4, 30), seed=5, defects=0.05, out=out)
+    summary = simulate("S", date(2025, 1, 1), date(2025, 5, 31), seed=5, defects=0.05, out=out)
     return summary
 
 
@@ -189,3 +189,21 @@ def test_appeal_row_cases_break_only_the_rule_they_name_and_move_no_appeals_trut
     truth = [json.loads(line) for line in (truth_dir / "appeals.jsonl").open(encoding="utf-8")]
     assert all(t["reason"] == t["intended_reason"] for t in truth)
     assert len(truth) > 40
+
+
+def test_some_decisions_arrive_after_their_quarter_was_published_and_no_export_after_the_other_sources(s_defects):
+    truth = [json.loads(line) for line in (s_defects.truth / "appeals.jsonl").open(encoding="utf-8")]
+    late = [t for t in truth if t["decision_after_quarter_close"]]
+    assert late and all(t["quarter"] == "2025-Q1" for t in late)
+    for t in late:
+        # published within four weeks of the quarter's end: the decision arrives after that
+        assert datetime.fromisoformat(t["decision_arrives_at"]) > datetime.fromisoformat("2025-04-29T00:00:00+00:00")
+    with (s_defects.truth / "deliveries.csv").open(encoding="utf-8") as f:
+        deliveries = list(csv.DictReader(f))
+    last_other = max(d["arrived_at"] for d in deliveries if d["source"] != "appeals")
+    assert max(d["arrived_at"] for d in deliveries if d["source"] == "appeals") <= last_other
+    # open_past_due counts from the latest arrival of the landing zone
+    latest = datetime.fromisoformat(last_other)
+    for t in truth:
+        filed = datetime.fromisoformat(t["filed_at"])
+        assert t["open_past_due"] == (t["outcome"] == "open" and latest - filed > timedelta(days=14)), t
