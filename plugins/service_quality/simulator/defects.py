@@ -663,8 +663,8 @@ def inject_appeal_defects(landing: Path, exports: list[Delivery], rate: float, s
     The exports repeat an appeal while it is in their 28-day window (exports that repeat another's bytes are left
     alone), so a row that has an identical version in a
     later export can be broken without changing what the warehouse ends up holding of that appeal (the later
-    version wins): only such rows are broken, only in exports of at least 15 rows, never in the last export (its
-    arrival is the latest in the warehouse, which §8's ``open_past_due`` counts from). Each kind of
+    version wins): only such rows are broken, only in exports of at least 15 rows (so never in the last export,
+    which no later one backs). Each kind of
     ``cases.APPEAL_CASES`` at least once when an export can carry it, then each export with probability ``rate``.
     Besides, personal data is typed into the ``reason`` of a few rows of one export that carries no other case.
     """
@@ -676,8 +676,8 @@ def inject_appeal_defects(landing: Path, exports: list[Delivery], rate: float, s
     ordered = sorted(
         (d for d in exports if not d.duplicate_of and d.file not in repeated), key=lambda d: (d.arrived_at, d.file)
     )
-    if len(ordered) < 2 or ordered[-1].arrived_at != max(d.arrived_at for d in exports):
-        return []  # the latest export (open_past_due counts from its arrival) must stay untouched
+    if len(ordered) < 2:
+        return []
     contents = [_File(landing, d) for d in ordered]
     keys = [[tuple(row.values()) for row in f.rows] for f in contents]
     candidates = [i for i, d in enumerate(ordered[:-1]) if d.rows >= MIN_ROWS_FOR_ROW_DEFECT]
