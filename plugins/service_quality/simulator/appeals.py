@@ -162,7 +162,6 @@ class AppealPlanner:
     def __init__(self, world: World) -> None:
         self.world = world
         self.visits: dict[str, VisitFacts] = {}
-        self.rejected: list[VisitFacts] = []  # visits that ended rejected, for visit_not_validated
 
     def observe(self, visit: Visit, file: str, row: int, arrived_at: int) -> None:
         visit_id = visit.row[0]
