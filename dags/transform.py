@@ -1,8 +1,9 @@
 """
 ### Transform: raw → staging → intermediate → service-quality and attestation marts (dbt, through Cosmos)
 
-Runs when every raw table has new data: it is scheduled on the Assets the nine ingestion DAGs emit
-(`postgres://…/raw/<source>`). Every dbt model is an Airflow task and its tests follow it; one `dbt build`
+Runs when every regularly delivered raw table has new data: it is scheduled on the Assets that the ingestion
+DAGs of the nine sources delivered on a cadence emit (`postgres://…/raw/<source>`); appeals, which arrive only
+when someone files or decides one, are read by the next run and never hold it back. Every dbt model is an Airflow task and its tests follow it; one `dbt build`
 (Cosmos `ExecutionMode.WATCHER`) does the work, so the run costs about what a bare `dbt build` costs.
 Each mart's task emits an Asset (`postgres://…/service_quality/<mart>`, `…/attestation/<mart>`).
 Beside dbt, `mark_late_data` marks every published attestation period that the new deliveries can change

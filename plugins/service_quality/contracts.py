@@ -145,6 +145,10 @@ class Contract:
     conditional_required: tuple[ConditionalRequired, ...] = ()
     bad_row_threshold: float = DEFAULT_BAD_ROW_THRESHOLD
     description: str = ""
+    #: delivered on a cadence (daily, weekly): the transform DAG waits for a load of every such source. A source
+    #: that arrives irregularly (appeals, only when someone files or decides one) is read by whichever
+    #: transform runs next, so a period without any of its files never holds the transform back.
+    arrives_regularly: bool = True
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -419,11 +423,14 @@ CONTRACTS: dict[str, Contract] = {
                 ConditionalRequired("corrected_answer", "decision", "overturned", also_present=("question_code",)),
             ),
             description="appeals against mystery-shopping results; a later delivery (a decision) updates an appeal",
+            arrives_regularly=False,
         ),
     )
 }
 
 SOURCES: tuple[str, ...] = tuple(CONTRACTS)
+#: The sources the transform DAG's schedule waits for (``Contract.arrives_regularly``).
+REGULAR_SOURCES: tuple[str, ...] = tuple(s for s, c in CONTRACTS.items() if c.arrives_regularly)
 
 
 def contract(source: str) -> Contract:
@@ -439,6 +446,7 @@ API_SOURCES = ("surveys",)
 __all__ = [
     "CONTRACTS",
     "SOURCES",
+    "REGULAR_SOURCES",
     "ROW_RULES",
     "DELIVERY_REASONS",
     "Column",

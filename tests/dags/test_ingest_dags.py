@@ -1,4 +1,4 @@
-"""The nine ingestion DAGs, built by one factory, document themselves from their contracts."""
+"""The ingestion DAGs (one per source of the contracts), built by one factory, document themselves from their contracts."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The transform DAG's parse stays cheap: rendered from the manifest without loading Airflow plugins, and
-scheduled on the nine raw Assets exactly as ``schedule=raw_assets()`` would be."""
+scheduled on the regularly delivered raw Assets exactly as ``schedule=raw_assets()`` would be."""
 
 from __future__ import annotations
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
+from service_quality.contracts import SOURCES
 from service_quality.warehouse import bootstrap as bs
 
 pytestmark = pytest.mark.integration
@@ -25,17 +26,8 @@ def test_bootstrap_creates_every_schema_and_table(empty_db):
             r[0]
             for r in conn.execute("select table_name from information_schema.tables where table_schema='quarantine'")
         }
-    sources = {
-        "stores",
-        "employees",
-        "assignments",
-        "shifts",
-        "sales",
-        "traffic",
-        "surveys",
-        "audit_visits",
-        "audit_answers",
-    }
+    sources = set(SOURCES)  # the ten of the contracts, appeals (0055) included
+    assert "appeals" in sources
     # besides the sources: the survey comment themes the tagging task of ingest_surveys writes (0054)
     assert raw == sources | {"survey_comments_tagged", "survey_comment_themes", "survey_comment_lemmas"}
     assert quarantine == sources

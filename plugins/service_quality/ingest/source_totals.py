@@ -21,7 +21,7 @@ COLUMNS = (
 
 
 def source_totals(dsn: WarehouseDsn | None = None) -> list[dict[str, Any]]:
-    """One row per source (all nine, zeros when nothing arrived): deliveries, rows loaded / quarantined,
+    """One row per source (every source of the contracts, zeros when nothing arrived): deliveries, rows loaded / quarantined,
     deliveries rejected."""
     if dsn is None:
         from service_quality.warehouse.connection import resolve

@@ -3,12 +3,13 @@
 A source's cadence says how often its deliveries arrive and, optionally, by which time of day in store
 time. The defaults follow the chain's systems (DATA_CONTRACTS.md): sales, traffic and shifts every day by
 06:00 store time, surveys every day, audits and the three rosters (stores, employees, assignments) every
-week. An operator changes them with the Airflow Variable ``source_cadence``, a JSON object
-``{"<source>": {"every": "daily" | "weekly", "by": "HH:MM" | null}}``; a source it names replaces that
+week. Appeals arrive only when someone files or decides one (a quiet month has none), so their default is
+lenient: monthly, i.e. overdue only after 31 days without an appeals file. An operator changes them with the Airflow Variable ``source_cadence``, a JSON object
+``{"<source>": {"every": "daily" | "weekly" | "monthly", "by": "HH:MM" | null}}``; a source it names replaces that
 source's default, the others keep theirs.
 
 The rule: a delivery counts for the ``by`` deadline nearest its arrival (a file at 05:40 or at 07:10 is
-that morning's, one at 20:00 is the next morning's); the next delivery is due one period (a day, a week)
+that morning's, one at 20:00 is the next morning's); the next delivery is due one period (a day, a week, 31 days)
 after that deadline. "Store time" is every store's time zone: the source is due when the last store's
 deadline has passed. Without ``by``, the next delivery is due one period after the last arrival. A source
 is *overdue* when that instant has passed, or when it never delivered. Both the operators' home and the ``ops_freshness`` DAG ask this module, so they cannot disagree.
@@ -25,12 +26,12 @@ from zoneinfo import ZoneInfo
 from service_quality.contracts import SOURCES
 
 VARIABLE = "source_cadence"
-PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
+PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7), "monthly": timedelta(days=31)}
 
 
 @dataclass(frozen=True)
 class Cadence:
-    every: str  # daily | weekly
+    every: str  # daily | weekly | monthly
     by: time | None = None  # time of day in store time, or None: any time within the period
 
     def describe(self) -> str:
@@ -47,6 +48,8 @@ DEFAULT_CADENCE: dict[str, Cadence] = {
     "stores": Cadence("weekly"),
     "employees": Cadence("weekly"),
     "assignments": Cadence("weekly"),
+    # irregular: a file only when an appeal is filed or decided; a month without one is unusual, not a week
+    "appeals": Cadence("monthly"),
 }
 
 

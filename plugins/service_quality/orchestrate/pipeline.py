@@ -3,7 +3,7 @@
 Steps, each a real DAG run on a local Airflow (:mod:`service_quality.orchestrate.airflow_runtime`):
 
 1. ``warehouse_bootstrap``: schemas, roles, pending migrations.
-2. the nine ``ingest_<source>`` DAGs, in parallel: every delivery not processed yet.
+2. the ten ``ingest_<source>`` DAGs (one per source of ``contracts.SOURCES``), in parallel: every delivery not processed yet.
 3. ``transform``: every dbt model and its tests (Cosmos, one ``dbt build``).
 4. ``attestation_quarterly`` / ``attestation_annual``: one run per quarter / year that closed within
    ``--from`` … ``--to``; a period whose inputs did not change keeps its revision.

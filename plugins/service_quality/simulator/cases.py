@@ -92,6 +92,10 @@ CASE_ARITHMETIC = "arithmetic_mismatch"
 CASE_ORDER = "order_violation"
 CASE_NO_SCORE = "neither_nps_nor_csat"
 CASE_BRAND_MISSING = "brand_missing_for_product_knowledge"
+# Appeals (expected: quarantined, rule conditional_required): a decision without its date; an overturned answer
+# appeal without the corrected answer.
+CASE_DECISION_UNDATED = "decision_without_decided_at"
+CASE_CORRECTION_MISSING = "overturned_answer_without_correction"
 # Referential (expected: loaded_flagged).
 CASE_ORPHAN_STORE = "orphan_store_code"
 CASE_ORPHAN_EMPLOYEE = "orphan_employee_code"
@@ -135,6 +139,16 @@ ROW_CASES = (
 #: defects.inject_malformed_lines).
 CONTENT_CASES = (CASE_FREE_TEXT_PII, CASE_MALFORMED_LINE)
 ALL_CASES = FILE_CASES + ROW_CASES
+#: Row cases injected into the appeals exports (``defects.inject_appeal_defects``, a stream of its own): only
+#: into files of at least 15 rows whose changed row has an identical later version, so no appeal's truth moves.
+APPEAL_CASES = (
+    CASE_REQUIRED_NULL,
+    CASE_UNKNOWN_ENUM,
+    CASE_TIMESTAMP_NO_OFFSET,
+    CASE_ORDER,
+    CASE_DECISION_UNDATED,
+    CASE_CORRECTION_MISSING,
+)
 
 #: Codes that never appear in any roster snapshot (used by the orphan cases).
 ORPHAN_STORE_CODE = "ZZ-404"

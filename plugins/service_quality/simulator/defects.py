@@ -214,6 +214,34 @@ ROW_DEFECTS: dict[str, tuple[RowDefect, ...]] = {
     ),
 }
 
+
+def _decided(r: Row) -> bool:
+    return r["decision"] != "" and r["decided_at"] != ""
+
+
+#: Row defects of the appeals exports (``inject_appeal_defects``), one per case kind of ``cases.APPEAL_CASES``.
+APPEAL_ROW_DEFECTS: dict[str, RowDefect] = {
+    c.CASE_REQUIRED_NULL: RowDefect("appeals", "reason", _always, lambda r, g: "", Q, c.RULE_REQUIRED),
+    c.CASE_UNKNOWN_ENUM: RowDefect("appeals", "category", _always, lambda r, g: "complaint", Q, c.RULE_ENUM),
+    c.CASE_TIMESTAMP_NO_OFFSET: RowDefect(
+        "appeals", "filed_at", _always, lambda r, g: r["filed_at"][:-6], Q, c.RULE_TIMESTAMP_OFFSET
+    ),
+    c.CASE_ORDER: RowDefect(
+        "appeals", "decided_at", _decided, lambda r, g: _hour_before(r["filed_at"]), Q, c.RULE_ORDER
+    ),
+    c.CASE_DECISION_UNDATED: RowDefect(
+        "appeals", "decided_at", _decided, lambda r, g: "", Q, c.RULE_CONDITIONAL_REQUIRED
+    ),
+    c.CASE_CORRECTION_MISSING: RowDefect(
+        "appeals",
+        "corrected_answer",
+        lambda r: r["decision"] == "overturned" and r["question_code"] != "" and r["corrected_answer"] != "",
+        lambda r, g: "",
+        Q,
+        c.RULE_CONDITIONAL_REQUIRED,
+    ),
+}
+
 #: duplicate key within a file: the appended row is a newer version of an earlier one
 DUPLICATE_CHANGE: dict[str, tuple[str, Callable[[Row], str]]] = {
     "traffic": ("visitors", lambda r: str(int(r["visitors"]) + 1)),
@@ -459,7 +487,7 @@ def _apply(kind: str, d: Delivery, landing: Path, rng: random.Random) -> tuple[l
 # ---- personal data in free text ------------------------------------------------------------------------
 
 #: The free-text column of each source that has one (DATA_CONTRACTS.md, "Free text").
-FREE_TEXT: dict[str, str] = {"surveys": "comment", "audit_answers": "comment"}
+FREE_TEXT: dict[str, str] = {"surveys": "comment", "audit_answers": "comment", "appeals": "reason"}
 #: (kind, language, sentence): ``{pii}`` is the personal data, ``{order}`` and ``{date}`` look-alikes that must
 #: stay as written.
 PII_SENTENCES: dict[str, tuple[tuple[str, str, str], ...]] = {
@@ -476,6 +504,11 @@ PII_SENTENCES: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("phone", "ru", "Сотрудник дал личный номер {pii} вместо номера магазина"),
         ("email", "ru", "Консультант предложил прислать предложение на {pii}"),
         ("card", "ru", "На копии чека виден номер карты {pii}"),
+    ),
+    "appeals": (
+        ("phone", "ru", "Прошу перезвонить по результату: {pii}"),
+        ("email", "ru", "Ответ прошу направить на {pii}"),
+        ("phone", "en", "Please call me back at {pii}"),
     ),
 }
 _PHONE_FORMS = (
@@ -622,6 +655,82 @@ def _malformed_line(d: Delivery, landing: Path, rng: random.Random) -> dict:
         value=lines[i + 1],
         detail="a comment with a comma and no quotes: the line has a field more than the header",
     )
+
+
+def inject_appeal_defects(landing: Path, exports: list[Delivery], rate: float, seed: int) -> list[dict]:
+    """Row cases in the appeals exports, from a stream of their own (they move no other case of a seed).
+
+    The exports repeat an appeal while it is in their 28-day window (exports that repeat another's bytes are left
+    alone), so a row that has an identical version in a
+    later export can be broken without changing what the warehouse ends up holding of that appeal (the later
+    version wins): only such rows are broken, only in exports of at least 15 rows (so never in the last export,
+    which no later one backs). Each kind of
+    ``cases.APPEAL_CASES`` at least once when an export can carry it, then each export with probability ``rate``.
+    Besides, personal data is typed into the ``reason`` of a few rows of one export that carries no other case.
+    """
+    if rate <= 0 or len(exports) < 2:
+        return []
+    rng = random.Random(f"{seed}|appeal_defects")
+    # an export that repeats another's bytes is not loaded, and changing either would undo the repeat
+    repeated = {d.duplicate_of for d in exports if d.duplicate_of}
+    ordered = sorted(
+        (d for d in exports if not d.duplicate_of and d.file not in repeated), key=lambda d: (d.arrived_at, d.file)
+    )
+    if len(ordered) < 2:
+        return []
+    contents = [_File(landing, d) for d in ordered]
+    keys = [[tuple(row.values()) for row in f.rows] for f in contents]
+    candidates = [i for i, d in enumerate(ordered[:-1]) if d.rows >= MIN_ROWS_FOR_ROW_DEFECT]
+    plan: dict[int, str] = {}
+
+    def backed_rows(i: int, spec: RowDefect) -> list[int]:
+        later = {k for j in range(i + 1, len(ordered)) if j not in plan for k in keys[j]}
+        return [r for r, row in enumerate(contents[i].rows) if spec.when(row) and keys[i][r] in later]
+
+    for kind in c.APPEAL_CASES:
+        usable = [i for i in candidates if i not in plan and backed_rows(i, APPEAL_ROW_DEFECTS[kind])]
+        if usable:
+            plan[rng.choice(usable)] = kind
+    for i in candidates:
+        if i in plan or rng.random() >= rate:
+            continue
+        kinds = [k for k in c.APPEAL_CASES if backed_rows(i, APPEAL_ROW_DEFECTS[k])]
+        if kinds:
+            plan[i] = rng.choice(kinds)
+    records: list[dict] = []
+    for i in sorted(plan):
+        spec = APPEAL_ROW_DEFECTS[plan[i]]
+        rows = backed_rows(i, spec)  # backed by exports that carry no case themselves
+        if not rows:
+            continue
+        f, r = contents[i], rng.choice(rows)
+        old = f.rows[r][spec.column]
+        new = spec.value(f.rows[r], rng)
+        f.rows[r][spec.column] = new
+        f.save(f.text().encode("utf-8"))
+        records.append(
+            _case(
+                ordered[i],
+                plan[i],
+                spec.expected,
+                row=r + 1,
+                column=spec.column,
+                value=new,
+                original=old,
+                rule=spec.rule,
+                appeal_id=f.rows[r]["appeal_id"],
+                detail="an earlier version of an appeal that a later export delivers again unchanged",
+            )
+        )
+    broken = {str(r["appeal_id"]) for r in records}  # their later, unchanged versions stay unchanged
+    free = [
+        d
+        for i, d in enumerate(ordered)
+        if i not in plan and d.rows >= 1 and not broken & {row["appeal_id"] for row in contents[i].rows}
+    ]
+    if free:
+        records.extend(_pii_cases(rng.choice(free), landing, rng))
+    return records
 
 
 def inject(landing: Path, deliveries: list[Delivery], rate: float, seed: int) -> tuple[list[dict], list[Delivery]]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from service_quality.simulator import appeals as appeal_exports
 from service_quality.simulator import defects as defect_injection
 from service_quality.simulator.catalog import build_catalog
 from service_quality.simulator.checklist import SEEDS_DIR, load_checklist
@@ -32,8 +33,8 @@ from service_quality.simulator.scales import PK_BRANDS, SCALES
 log = logging.getLogger(__name__)
 
 #: Raised when the same parameters give other files (2: personal data in some comments; 3: survey comments
-#: written from themes, their truth in truth/comment_themes.jsonl).
-GENERATOR_VERSION = 3
+#: written from themes, their truth in truth/comment_themes.jsonl; 4: appeals, their truth in truth/appeals.jsonl).
+GENERATOR_VERSION = 4
 
 
 @dataclass
@@ -74,18 +75,19 @@ class _AuditBatches:
     A disputed visit is re-sent with its final status in the batch of the week it was resolved.
     """
 
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, planner: appeal_exports.AppealPlanner) -> None:
         self.world = world
-        self.weeks: dict[tuple[str, date], dict[str, list[list[str]]]] = {}
+        self.planner = planner
+        self.weeks: dict[tuple[str, date], dict[str, list]] = {}
         self.deliveries: list[Delivery] = []
 
-    def _week(self, agency: str, day: date) -> dict[str, list[list[str]]]:
+    def _week(self, agency: str, day: date) -> dict[str, list]:
         monday = day - timedelta(days=day.weekday())
         return self.weeks.setdefault((agency, monday), {"visits": [], "answers": [], "resolutions": []})
 
     def add(self, visit: Visit) -> None:
         week = self._week(visit.agency, visit.local_date)
-        week["visits"].append(visit.row)
+        week["visits"].append(visit)
         week["answers"].extend(visit.answers)
         if visit.resolution_date is not None:
             resolved = visit.row.copy()
@@ -105,7 +107,7 @@ class _AuditBatches:
             year, number, _ = monday.isocalendar()
             label = f"{year}W{number:02d}"
             kind = "late" if late else "regular"
-            rows = week["visits"] + week["resolutions"]
+            rows = [v.row for v in week["visits"]] + week["resolutions"]
             if not rows:
                 continue
             record, _ = deliver(
@@ -114,6 +116,11 @@ class _AuditBatches:
             if week["resolutions"]:
                 record.kind = "resolution" if not week["visits"] else kind
             self.deliveries.append(record)
+            # the appeals need each visit's first arrival and the rows that carry it
+            for number, visit in enumerate(week["visits"], start=1):
+                self.planner.observe(visit, record.file, number, arrived)
+            for number, resolved in enumerate(week["resolutions"], start=len(week["visits"]) + 1):
+                self.planner.observe_resolution(resolved[0], record.file, number)
             if week["answers"]:
                 record, _ = deliver(
                     self.world.landing,
@@ -125,6 +132,19 @@ class _AuditBatches:
                     label,
                 )
                 self.deliveries.append(record)
+                for visit in week["visits"]:
+                    self.planner.observe_answers(visit.row[0], record.file)
+
+
+def _touched_visits(planner: appeal_exports.AppealPlanner, cases: list[dict]) -> set[str]:
+    """The kept visits whose batch, answers or resolution file (or row in it) carries an injected case."""
+    whole = {str(case["file"]) for case in cases if case["row"] is None or case["source"] == "audit_answers"}
+    rows = {(str(case["file"]), case["row"]) for case in cases if case["row"] is not None}
+    return {
+        facts.visit_id
+        for facts in planner.visits.values()
+        if any(file in whole or (file, row) in rows for file, row in facts.files)
+    }
 
 
 _WORLD: World | None = None
@@ -180,6 +200,7 @@ def _write_truth(
     cases: list[dict],
     manifest: dict[str, object],
     comments: list[dict],
+    appeals: list[dict],
 ) -> None:
     roster = world.roster
     with (truth / "employees.csv").open("w", encoding="utf-8", newline="") as f:
@@ -245,6 +266,9 @@ def _write_truth(
     with (truth / "comment_themes.jsonl").open("w", encoding="utf-8") as f:
         for comment in comments:  # the comment as written, before any personal data was typed into it
             f.write(json.dumps(comment, ensure_ascii=False, sort_keys=True) + "\n")
+    with (truth / "appeals.jsonl").open("w", encoding="utf-8") as f:
+        for appeal in appeals:
+            f.write(json.dumps(appeal, ensure_ascii=False, sort_keys=True) + "\n")
     (truth / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
     # the truth is "as of" the last arrival, so a rerun reproduces its modification times too
     written = max((d.arrived_at for d in deliveries), default=0)
@@ -290,7 +314,8 @@ def simulate(
     )
     deliveries = _write_snapshots(world)
     comments: list[dict] = []
-    audits = _AuditBatches(world)
+    planner = appeal_exports.AppealPlanner(world)
+    audits = _AuditBatches(world, planner)
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
     workers = max(1, workers if workers is not None else profile.workers)
 
@@ -324,7 +349,15 @@ def simulate(
 
     cases, extra = defect_injection.inject(landing, deliveries, defects, seed)
     deliveries.extend(extra)
+    # appeals are made on visits no injected case touches, so the truth of §8 is what was written
+    appeals = appeal_exports.generate(world, planner, _touched_visits(planner, cases))
+    horizon = max((d.arrived_at for d in deliveries), default=0)  # the exports end with the other sources
+    exports, decision_files = appeal_exports.write_exports(world, appeals, horizon)
+    cases.extend(defect_injection.inject_appeal_defects(landing, exports, defects, seed))
+    cases.sort(key=lambda r: (str(r["file"]), r["row"] or 0))
+    deliveries.extend(exports)
     deliveries.sort(key=lambda d: (d.arrived_at, d.file))
+    appeal_truth = appeal_exports.truth(world, appeals, decision_files, deliveries)
 
     rows: dict[str, int] = dict.fromkeys(SOURCES, 0)
     files: dict[str, int] = dict.fromkeys(SOURCES, 0)
@@ -352,16 +385,18 @@ def simulate(
         "delivery_kinds": dict(sorted(Counter(d.kind for d in deliveries).items())),
         "cases": dict(sorted(Counter(c["case"] for c in cases).items())),
         "expected": dict(sorted(Counter(c["expected"] for c in cases).items())),
+        "appeals": appeal_exports.summary(appeal_truth, deliveries),
         "truth_files": [
             "employees.csv",
             "stores.csv",
             "deliveries.csv",
             "cases.jsonl",
             "comment_themes.jsonl",
+            "appeals.jsonl",
             "manifest.json",
         ],
     }
-    _write_truth(truth, world, deliveries, cases, manifest, comments)
+    _write_truth(truth, world, deliveries, cases, manifest, comments, appeal_truth)
     summary = Summary(
         scale=scale,
         start=start,

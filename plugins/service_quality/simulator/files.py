@@ -66,6 +66,20 @@ HEADERS: dict[str, tuple[str, ...]] = {
         "status",
     ),
     "audit_answers": ("visit_id", "question_code", "answer", "comment"),
+    "appeals": (
+        "appeal_id",
+        "visit_id",
+        "question_code",
+        "filed_at",
+        "filed_by",
+        "category",
+        "reason",
+        "decision",
+        "corrected_answer",
+        "corrected_employee_code",
+        "decided_at",
+        "decided_by",
+    ),
 }
 SOURCES: tuple[str, ...] = tuple(HEADERS)
 #: columns whose JSON value is a number (surveys delivered as JSON Lines)

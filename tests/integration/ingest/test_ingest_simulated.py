@@ -126,7 +126,7 @@ def test_reconciliation_and_summary(ingested):
 def test_personal_data_in_free_text_is_stored_scrubbed(ingested):
     dsn, _, cases = ingested
     pii_cases = [c for c in cases if c["case"] == "free_text_pii"]
-    assert {c["source"] for c in pii_cases} == {"surveys", "audit_answers"}
+    assert {c["source"] for c in pii_cases} == {"surveys", "audit_answers", "appeals"}
     for case in pii_cases:
         stored = query(
             dsn,

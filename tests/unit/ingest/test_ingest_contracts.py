@@ -13,7 +13,7 @@ from service_quality.ingest.reader import MAX_FIELD_BYTES, LineWatch, Reader, cu
 from service_quality.ingest.sql.rules import Compiler
 
 
-def test_nine_sources_with_keys_that_are_columns():
+def test_ten_sources_with_keys_that_are_columns():
     assert SOURCES == (
         "stores",
         "employees",
@@ -24,6 +24,7 @@ def test_nine_sources_with_keys_that_are_columns():
         "surveys",
         "audit_visits",
         "audit_answers",
+        "appeals",
     )
     for c in CONTRACTS.values():
         assert set(c.primary_key) <= set(c.names), c.source

@@ -64,7 +64,7 @@ def test_the_contracts_name_the_free_text_columns():
     from service_quality.contracts import CONTRACTS
 
     free_text = {(c.source, column) for c in CONTRACTS.values() for column in c.free_text_columns}
-    assert free_text == {("surveys", "comment"), ("audit_answers", "comment")}
+    assert free_text == {("surveys", "comment"), ("audit_answers", "comment"), ("appeals", "reason")}
 
 
 def test_found_names_what_scrub_replaces_and_nothing_else():

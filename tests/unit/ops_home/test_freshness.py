@@ -14,6 +14,9 @@ def test_every_source_has_a_default_cadence():
     assert set(DEFAULT_CADENCE) == set(SOURCES)
     assert DEFAULT_CADENCE["sales"] == Cadence("daily", time(6))
     assert DEFAULT_CADENCE["stores"].every == "weekly"
+    # appeals arrive only when someone files or decides one: a quiet fortnight is not overdue
+    assert DEFAULT_CADENCE["appeals"] == Cadence("monthly")
+    assert due_at(DEFAULT_CADENCE["appeals"], datetime(2025, 3, 1, tzinfo=UTC), []) == datetime(2025, 4, 1, tzinfo=UTC)
 
 
 def test_daily_by_six_counts_a_delivery_for_its_nearest_deadline_in_store_time():

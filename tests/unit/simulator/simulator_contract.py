@@ -123,6 +123,24 @@ SPEC: dict[str, dict[str, tuple]] = {
         "answer": ("text", True, ("enum", {"yes", "no", "na", "0", "1", "2", "3", "4", "5"})),
         "comment": ("text", False, None),
     },
+    "appeals": {
+        "appeal_id": ("text", True, None),
+        "visit_id": ("text", True, None),
+        "question_code": ("text", False, None),
+        "filed_at": ("timestamptz", True, None),
+        "filed_by": ("text", True, None),
+        "category": (
+            "text",
+            True,
+            ("enum", {"wrong_answer", "wrong_employee", "shopper_error", "technical", "other"}),
+        ),
+        "reason": ("text", True, None),
+        "decision": ("text", False, ("enum", {"upheld", "overturned"})),
+        "corrected_answer": ("text", False, ("enum", {"yes", "no", "na", "0", "1", "2", "3", "4", "5"})),
+        "corrected_employee_code": ("text", False, None),
+        "decided_at": ("timestamptz", False, None),
+        "decided_by": ("text", False, None),
+    },
 }
 KEYS = {
     "stores": ("store_code",),
@@ -134,12 +152,14 @@ KEYS = {
     "surveys": ("response_id",),
     "audit_visits": ("visit_id",),
     "audit_answers": ("visit_id", "question_code"),
+    "appeals": ("appeal_id",),
 }
 ORDERS = {
     "stores": ("opened_on", "closed_on"),
     "employees": ("hired_on", "terminated_on"),
     "assignments": ("valid_from", "valid_to"),
     "surveys": ("visited_at", "submitted_at"),
+    "appeals": ("filed_at", "decided_at"),
 }
 THRESHOLD = 0.10
 
@@ -243,6 +263,15 @@ def check_row(source: str, row: dict[str, str]) -> tuple[list[tuple[str, str]], 
         broken.append(("nps", "one_of_required"))
     if source == "audit_visits" and row.get("scenario") == "product_knowledge" and row.get("brand", "") == "":
         broken.append(("brand", "conditional_required"))
+    if source == "appeals" and row.get("decision", "") != "" and row.get("decided_at", "") == "":
+        broken.append(("decided_at", "conditional_required"))
+    if (
+        source == "appeals"
+        and row.get("decision") == "overturned"
+        and row.get("question_code", "") != ""
+        and row.get("corrected_answer", "") == ""
+    ):
+        broken.append(("corrected_answer", "conditional_required"))
     return broken, typed
 
 
