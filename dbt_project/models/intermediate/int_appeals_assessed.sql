@@ -127,18 +127,19 @@ filed_by_manager as (
     from located
     inner join employees
         on located.filed_by = employees.employee_code
-    cross join lateral (
-        select
-            in_force.store_code,
-            in_force.role
-        from assignments as in_force
-        where
-            in_force.employee_code = located.filed_by
-            and in_force.valid_from <= located.filed_date
-            and (in_force.valid_to is null or in_force.valid_to >= located.filed_date)
-        order by in_force.valid_from desc
-        limit 1
-    ) as assignment
+    cross join
+        lateral (
+            select
+                in_force.store_code,
+                in_force.role
+            from assignments as in_force
+            where
+                in_force.employee_code = located.filed_by
+                and in_force.valid_from <= located.filed_date
+                and (in_force.valid_to is null or in_force.valid_to >= located.filed_date)
+            order by in_force.valid_from desc
+            limit 1
+        ) as assignment
     where
         assignment.store_code = located.store_code
         and assignment.role = 'store_manager'
@@ -180,9 +181,9 @@ screened as (
                 > located.first_arrived_at + parameters.appeal_window_days::float8 * interval '24 hours'
                 then 'late'
             when
-                located.filed_by is distinct from located.original_employee_code
-                and filed_by_manager.appeal_id is null
-                then 'not_entitled'
+                located.original_employee_code is null or located.filed_by != located.original_employee_code
+                then
+                    case when filed_by_manager.appeal_id is null then 'not_entitled' end
         end as screening_reason
     from located
     cross join parameters

@@ -36,17 +36,19 @@ appealed_visits as (
     where appeals.is_admissible
 ),
 
+-- Each appeal once for the employee before the appeals and once for the one after (once when the same).
 noted_employees as (
     select
         appealed_visits.*,
-        employees.employee_code
+        appealed_visits.original_employee_code as employee_code
     from appealed_visits
-    cross join lateral (
-        select appealed_visits.original_employee_code as employee_code
-        union
-        select appealed_visits.final_employee_code as employee_code
-    ) as employees
-    where employees.employee_code is not null
+    where appealed_visits.original_employee_code is not null
+    union
+    select
+        appealed_visits.*,
+        appealed_visits.final_employee_code as employee_code
+    from appealed_visits
+    where appealed_visits.final_employee_code is not null
 ),
 
 notes as (
