@@ -140,8 +140,11 @@ DECISIONS = [
 ]
 
 
-def build(dsn, project: Path) -> dbt.DbtResult:
-    return dbt.build(dsn, project_dir=project, threads=2, extra=["--vars", f"{{attestation_as_of: '{AS_OF}'}}"])
+def build(dsn, project: Path, methodology: str = "1.1") -> dbt.DbtResult:
+    variables = f"{{attestation_as_of: '{AS_OF}', methodology_version: '{methodology}'}}"
+    # The unit tests' fixtures are written for the current version (1.1): another version's build skips them.
+    skip_unit_tests = [] if methodology == "1.1" else ["--exclude-resource-type", "unit_test"]
+    return dbt.build(dsn, project_dir=project, threads=2, extra=["--vars", variables, *skip_unit_tests])
 
 
 def snapshot(dsn, sql_rows) -> dict[str, list[dict]]:
@@ -192,13 +195,26 @@ def builds(module_warehouse, landing, full_dbt_project_copy, sql_rows) -> dict:
     landing.deliver("audit_answers", ANSWERS, ROSTER_AT)
     results = {"no_appeal": build(module_warehouse, full_dbt_project_copy)}
     before = snapshot(module_warehouse, sql_rows)
+    lines_before = lines(module_warehouse, sql_rows)
     landing.deliver("appeals", OPEN_APPEALS, APPEALS_AT)
     results["open"] = build(module_warehouse, full_dbt_project_copy)
     while_open = snapshot(module_warehouse, sql_rows)
     open_lines = lines(module_warehouse, sql_rows)
     landing.deliver("appeals", DECISIONS, DECISIONS_AT)
+    # Methodology 1 has no appeals: built with it, the decided appeals change nothing, lines included.
+    results["decided_v1"] = build(module_warehouse, full_dbt_project_copy, methodology="1")
+    under_v1 = snapshot(module_warehouse, sql_rows)
+    lines_v1 = lines(module_warehouse, sql_rows)
     results["decided"] = build(module_warehouse, full_dbt_project_copy)
-    return {"results": results, "before": before, "while_open": while_open, "open_lines": open_lines}
+    return {
+        "results": results,
+        "before": before,
+        "lines_before": lines_before,
+        "while_open": while_open,
+        "open_lines": open_lines,
+        "under_v1": under_v1,
+        "lines_v1": lines_v1,
+    }
 
 
 def lines(dsn, sql_rows) -> dict[tuple[str, str], str]:
@@ -236,6 +252,11 @@ def test_an_open_appeal_changes_nothing_but_says_it_is_pending(builds):
     ), open_lines[("E1", "service_audit")]
     assert open_lines[("E2", "service_audit")].startswith("Mystery shopping: 2 visits (appeal pending on V4) ")
     assert "appeal" not in open_lines[("E3", "service_audit")]
+
+
+def test_methodology_1_is_not_changed_by_appeals(builds):
+    assert builds["under_v1"] == builds["before"]
+    assert builds["lines_v1"] == builds["lines_before"]
 
 
 def test_an_overturned_critical_no_lifts_the_grade_cap(builds, module_warehouse, sql_rows):

@@ -33,7 +33,10 @@ appealed_visits as (
     from appeals
     inner join visits
         on appeals.visit_id = visits.visit_id
-    where appeals.is_admissible
+    where
+        appeals.is_admissible
+        -- A methodology version without appeal parameters (before 1.1) has no appeals: no note either.
+        and appeals.appeal_window_days is not null
 ),
 
 -- Each appeal once for the employee before the appeals and once for the one after (once when the same).
