@@ -2,13 +2,6 @@
     Small helpers shared by the attestation models, so each rule of the method is written once.
 -#}
 
-{% macro attestation_methodology_version() -%}
-    {#- The methodology version the models compute: dbt var `methodology_version` (default '1.1').
-        The seeds hold one set of parameters per version; the models read the rows of this one. -#}
-    '{{ var("methodology_version", "1.1") }}'::text
-{%- endmacro %}
-
-
 {% macro attestation_as_of_date() -%}
     {#- The date a period must have ended before to be closed: dbt var `attestation_as_of`
         (YYYY-MM-DD) when given, so reruns are reproducible, else today. -#}
@@ -82,4 +75,59 @@
     {#- A measure for the components' `details` (jsonb): at most 6 decimals, so it reads back the same
         through JSON (a float there) as the number the explanation line printed from it. -#}
     trim_scale(round(({{ value }})::numeric, 6))
+{%- endmacro %}
+
+
+{% macro attestation_appeal_notes_en(details) -%}
+    {#- The appeals named in a component line (ATTESTATION_METHOD.md §8) as the renderer prints them
+        for `en` (service_quality.attestation.explain.appeal_notes): ` (note; note)` after the count, or ''
+        when the component's `details` hold no appeal. One note per appeal, in the order of
+        details -> 'appeals': `appeal pending on V7/Q3`, `appeal on V1/Q12: upheld`,
+        `appeal on V1/Q12: overturned, no → yes`, `appeal on V2: overturned, visit rejected`,
+        `appeal on V3: overturned, visit moved to E2` (or `moved from E1`, `attributed to nobody`,
+        `newly attributed`). -#}
+    coalesce(
+        (
+            select
+                ' ('
+                || string_agg(
+                    case
+                        when notes.note ->> 'outcome' = 'open'
+                            then
+                                'appeal pending on ' || (notes.note ->> 'visit_id')
+                                || coalesce('/' || (notes.note ->> 'question_code'), '')
+                        else
+                            'appeal on ' || (notes.note ->> 'visit_id')
+                            || coalesce('/' || (notes.note ->> 'question_code'), '')
+                            || ': ' || (notes.note ->> 'outcome')
+                            || case
+                                when notes.note ->> 'outcome' != 'overturned' then ''
+                                when notes.note ->> 'effect' = 'corrected_answer'
+                                    then
+                                        ', ' || coalesce(notes.note ->> 'from_answer', '—')
+                                        || ' → ' || coalesce(notes.note ->> 'to_answer', '—')
+                                when notes.note ->> 'effect' = 'rejected' then ', visit rejected'
+                                when notes.note ->> 'moved' = 'to'
+                                    then
+                                        coalesce(
+                                            ', visit moved to ' || (notes.note ->> 'other_employee_code'),
+                                            ', visit attributed to nobody'
+                                        )
+                                when notes.note ->> 'moved' = 'from'
+                                    then
+                                        coalesce(
+                                            ', visit moved from ' || (notes.note ->> 'other_employee_code'),
+                                            ', visit newly attributed'
+                                        )
+                                else ''
+                            end
+                    end,
+                    '; '
+                    order by notes.position
+                )
+                || ')'
+            from jsonb_array_elements(({{ details }}) -> 'appeals') with ordinality as notes (note, position)
+        ),
+        ''
+    )
 {%- endmacro %}

@@ -9,6 +9,9 @@
     once: `store_visits` and `store_mean` name the store's count and mean in int_attestation_store_results
     (the chain's mean is `chain_<store_mean>`), and int_attestation_parameters holds the component's
     `<component>_prior_strength` and `<component>_min_visits`.
+
+    `details` is {"appeals": [...]} when appeals on the employee's visits of the period are to be named
+    in the line (int_attestation_appeal_notes, ATTESTATION_METHOD.md §8), else null.
 -#}
 {% macro attestation_shrunk_visit_mean(component, scenario, value_column, store_visits, store_mean) -%}
 
@@ -26,6 +29,10 @@ store_results as (
 
 parameters as (
     select * from {{ ref('int_attestation_parameters') }}
+),
+
+appeal_notes as (
+    select * from {{ ref('int_attestation_appeal_notes') }}
 ),
 
 scored_visits as (
@@ -90,9 +97,9 @@ shrunk as (
 
 final as (
     select
-        period_type,
-        period_label,
-        employee_code,
+        shrunk.period_type,
+        shrunk.period_label,
+        shrunk.employee_code,
         '{{ component }}'::text as component,
         n_observations::numeric as n_observations,
         min_observations,
@@ -103,9 +110,17 @@ final as (
         prior_strength,
         trim_scale(shrunk_value) as shrunk_value,
         trim_scale(shrunk_value) as points,
-        null::jsonb as details,
+        case
+            when appeal_notes.appeal_notes is not null then jsonb_build_object('appeals', appeal_notes.appeal_notes)
+        end as details,
         'visits'::text as observation_unit
     from shrunk
+    left join appeal_notes
+        on
+            shrunk.period_type = appeal_notes.period_type
+            and shrunk.period_label = appeal_notes.period_label
+            and shrunk.employee_code = appeal_notes.employee_code
+            and appeal_notes.component = '{{ component }}'
 )
 
 select * from final

@@ -14,27 +14,61 @@ checklist as (
     select * from {{ ref('audit_checklist') }}
 ),
 
+appeals as (
+    select * from {{ ref('int_appeals_assessed') }}
+),
+
+-- ATTESTATION_METHOD.md §8: an overturned answer appeal replaces the answer with its corrected answer
+-- (or supplies it when none was delivered); every other appeal changes nothing.
+corrections as (
+    select
+        visit_id,
+        question_code,
+        corrected_answer
+    from appeals
+    where effect = 'corrected_answer'
+),
+
+answers_after_appeals as (
+    select
+        coalesce(answers.visit_id, corrections.visit_id) as visit_id,
+        coalesce(answers.question_code, corrections.question_code) as question_code,
+        coalesce(corrections.corrected_answer, answers.answer) as answer,
+        answers.answer as delivered_answer,
+        corrections.visit_id is not null as is_corrected_by_appeal
+    from answers
+    full outer join corrections
+        on
+            answers.visit_id = corrections.visit_id
+            and answers.question_code = corrections.question_code
+),
+
 matched as (
     select
-        answers.visit_id,
-        answers.question_code,
+        answers_after_appeals.visit_id,
+        answers_after_appeals.question_code,
         checklist.section_code,
         checklist.answer_type,
         checklist.points,
         checklist.is_critical,
-        answers.answer,
+        answers_after_appeals.answer,
+        answers_after_appeals.delivered_answer,
+        answers_after_appeals.is_corrected_by_appeal,
         case
-            when checklist.answer_type = 'yes_no' and answers.answer in ('yes', 'no') then true
-            when checklist.answer_type = 'scale_0_5' and answers.answer in ('0', '1', '2', '3', '4', '5') then true
+            when checklist.answer_type = 'yes_no' and answers_after_appeals.answer in ('yes', 'no') then true
+            when
+                checklist.answer_type = 'scale_0_5'
+                and answers_after_appeals.answer in ('0', '1', '2', '3', '4', '5')
+                then true
             else false
         end as is_answered
-    from answers
+    from answers_after_appeals
     inner join visits
-        on answers.visit_id = visits.visit_id
+        on answers_after_appeals.visit_id = visits.visit_id
     inner join checklist
         on
             visits.checklist_version = checklist.checklist_version
-            and answers.question_code = checklist.question_code
+            and answers_after_appeals.question_code = checklist.question_code
 ),
 
 final as (
@@ -44,6 +78,8 @@ final as (
         section_code,
         answer_type,
         answer,
+        delivered_answer,
+        is_corrected_by_appeal,
         is_critical,
         is_answered,
         case

@@ -7,7 +7,7 @@
 }}
 
 with visits as (
-    select * from {{ ref('stg_audit_visits') }}
+    select * from {{ ref('int_audit_visits_attributed') }}
 ),
 
 sections as (
@@ -22,35 +22,22 @@ answers as (
     select * from {{ ref('int_audit_answers_scored') }}
 ),
 
-assigned_days as (
-    select * from {{ ref('int_employee_days_assigned') }}
+appeals as (
+    select * from {{ ref('int_appeals_assessed') }}
 ),
 
-employees as (
-    select * from {{ ref('stg_employees') }}
-),
-
-known_visits as (
-    select * from visits
-    where is_store_known
-),
-
-badge_matches as (
+-- ATTESTATION_METHOD.md §8, per visit: a whole-visit appeal overturned for wrong_employee re-attributes
+-- the visit (to corrected_employee_code when it is a known employee, else to nobody); any other
+-- overturned whole-visit appeal rejects it. int_appeals_assessed already lets a rejection win.
+visit_effects as (
     select
-        known_visits.visit_id,
-        min(assigned_days.employee_code) as employee_code,
-        count(distinct assigned_days.employee_code) as matching_employees
-    from known_visits
-    inner join assigned_days
-        on
-            known_visits.store_code = assigned_days.store_code
-            and known_visits.visit_date = assigned_days.local_date
-    inner join employees
-        on assigned_days.employee_code = employees.employee_code
-    where
-        known_visits.employee_code is null
-        and known_visits.employee_badge_name_folded = employees.badge_name_folded
-    group by known_visits.visit_id
+        visit_id,
+        bool_or(effect = 'rejected') as is_rejected_by_appeal,
+        bool_or(effect = 'reattributed') as is_reattributed_by_appeal,
+        max(reattributed_employee_code) filter (where effect = 'reattributed') as reattributed_employee_code
+    from appeals
+    where effect in ('rejected', 'reattributed')
+    group by visit_id
 ),
 
 visit_scores as (
@@ -72,6 +59,7 @@ answer_counts as (
     select
         visit_id,
         count(*) filter (where is_answered) as answered_questions,
+        count(*) filter (where is_corrected_by_appeal) as corrected_answers,
         coalesce(bool_or(is_critical_failure), false) as has_critical_failure
     from answers
     group by visit_id
@@ -79,39 +67,49 @@ answer_counts as (
 
 final as (
     select
-        known_visits.visit_id,
-        known_visits.store_code,
-        coalesce(
-            known_visits.employee_code,
-            case when badge_matches.matching_employees = 1 then badge_matches.employee_code end
-        ) as employee_code,
+        visits.visit_id,
+        visits.store_code,
         case
-            when known_visits.employee_code is not null then 'employee_code'
-            when badge_matches.matching_employees = 1 then 'badge_name'
-            else 'none'
+            when visit_effects.is_reattributed_by_appeal then visit_effects.reattributed_employee_code
+            else visits.employee_code
+        end as employee_code,
+        case
+            when visit_effects.is_reattributed_by_appeal then 'appeal'
+            else visits.attribution_method
         end as attribution_method,
-        coalesce(badge_matches.matching_employees, 0) as badge_name_matches,
-        known_visits.employee_badge_name,
-        known_visits.visit_date,
-        known_visits.visited_at,
-        known_visits.agency,
-        known_visits.scenario,
-        known_visits.brand,
-        known_visits.checklist_version,
-        known_visits.status,
-        known_visits.is_validated,
+        visits.badge_name_matches,
+        visits.employee_code as delivered_employee_code,
+        visits.employee_badge_name,
+        visits.visit_date,
+        visits.visited_at,
+        visits.agency,
+        visits.shopper_code,
+        visits.scenario,
+        visits.brand,
+        visits.checklist_version,
+        case when visit_effects.is_rejected_by_appeal then 'rejected' else visits.status end as status,
+        visits.status as delivered_status,
+        visits.is_validated and not coalesce(visit_effects.is_rejected_by_appeal, false) as is_validated,
+        case
+            when visit_effects.is_rejected_by_appeal then 'rejected'
+            when visit_effects.is_reattributed_by_appeal then 'reattributed'
+            else 'none'
+        end as appeal_effect,
+        coalesce(answer_counts.corrected_answers, 0) as corrected_answers,
         coalesce(answer_counts.answered_questions, 0) as answered_questions,
         visit_scores.visit_score_pct,
         visit_scores.product_knowledge_pct,
         coalesce(answer_counts.has_critical_failure, false) as has_critical_failure,
-        known_visits.is_validated and visit_scores.visit_score_pct is not null as is_counted
-    from known_visits
-    left join badge_matches
-        on known_visits.visit_id = badge_matches.visit_id
+        visits.is_validated
+        and not coalesce(visit_effects.is_rejected_by_appeal, false)
+        and visit_scores.visit_score_pct is not null as is_counted
+    from visits
+    left join visit_effects
+        on visits.visit_id = visit_effects.visit_id
     left join visit_scores
-        on known_visits.visit_id = visit_scores.visit_id
+        on visits.visit_id = visit_scores.visit_id
     left join answer_counts
-        on known_visits.visit_id = answer_counts.visit_id
+        on visits.visit_id = answer_counts.visit_id
 )
 
 select * from final

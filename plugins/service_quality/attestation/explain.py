@@ -46,6 +46,14 @@ GRADE_NAMES = {
     "C": _("needs improvement"),
     "D": _("unsatisfactory"),
 }
+#: Answers as printed in an appeal note (`no → yes`); a scale answer (0–5) is printed as it is.
+ANSWER_LABELS = {
+    "yes": _("yes"),
+    "no": _("no"),
+    "na": _("na"),
+}
+#: The components whose lines name the appeals on their visits (ATTESTATION_METHOD.md §8).
+APPEALED_COMPONENTS = ("service_audit", "product_knowledge")
 REASONS = {
     "insufficient_data": _("insufficient data"),
     "short_tenure": _("too few assigned days"),
@@ -134,6 +142,62 @@ def _unit_text(gt, component: str, row: Mapping[str, Any], locale: str) -> str:
     if component == "team_result":
         return _count_text(lambda k: gt.ngettext("%(n)s store observation", "%(n)s store observations", k), n, locale)
     return _count_text(lambda k: gt.ngettext("%(n)s observation", "%(n)s observations", k), n, locale)
+
+
+def _answer_text(gt, answer: Any) -> str:
+    if answer is None:
+        return "—"
+    return gt.gettext(ANSWER_LABELS[answer]) if answer in ANSWER_LABELS else str(answer)
+
+
+def appeal_note(gt, note: Mapping[str, Any]) -> str:
+    """One appeal as its component line names it (ATTESTATION_METHOD.md §8).
+
+    ``note`` is one element of ``details["appeals"]`` (int_attestation_appeal_notes): visit_id,
+    question_code (null: the whole visit), outcome (open, upheld, overturned), effect (none,
+    corrected_answer, reattributed, rejected), from_answer / to_answer (a corrected answer), moved
+    (``to``: the visit left this employee for other_employee_code; ``from``: it came from them; null
+    otherwise) and other_employee_code (null: nobody).
+    """
+    visit = str(note.get("visit_id") or "")
+    if note.get("question_code"):
+        visit += "/" + str(note["question_code"])
+    outcome = note.get("outcome")
+    if outcome == "open":
+        return gt.gettext("appeal pending on %(visit)s") % {"visit": visit}
+    if outcome == "upheld":
+        return gt.gettext("appeal on %(visit)s: upheld") % {"visit": visit}
+    effect, moved, other = note.get("effect"), note.get("moved"), note.get("other_employee_code")
+    if effect == "corrected_answer":
+        return gt.gettext("appeal on %(visit)s: overturned, %(from)s → %(to)s") % {
+            "visit": visit,
+            "from": _answer_text(gt, note.get("from_answer")),
+            "to": _answer_text(gt, note.get("to_answer")),
+        }
+    if effect == "rejected":
+        return gt.gettext("appeal on %(visit)s: overturned, visit rejected") % {"visit": visit}
+    if moved == "to" and other:
+        return gt.gettext("appeal on %(visit)s: overturned, visit moved to %(employee)s") % {
+            "visit": visit,
+            "employee": other,
+        }
+    if moved == "to":
+        return gt.gettext("appeal on %(visit)s: overturned, visit attributed to nobody") % {"visit": visit}
+    if moved == "from" and other:
+        return gt.gettext("appeal on %(visit)s: overturned, visit moved from %(employee)s") % {
+            "visit": visit,
+            "employee": other,
+        }
+    if moved == "from":
+        return gt.gettext("appeal on %(visit)s: overturned, visit newly attributed") % {"visit": visit}
+    if outcome == "overturned":
+        return gt.gettext("appeal on %(visit)s: overturned") % {"visit": visit}
+    return gt.gettext("appeal on %(visit)s: %(outcome)s") % {"visit": visit, "outcome": outcome or ""}
+
+
+def appeal_notes(gt, details: Mapping[str, Any]) -> list[str]:
+    """The notes of every appeal in a component's ``details``, in their stored order."""
+    return [appeal_note(gt, note) for note in details.get("appeals") or ()]
 
 
 def _team_text(gt, details: Mapping[str, Any], locale: str) -> str:
@@ -248,6 +312,9 @@ def explain(scorecard: Mapping[str, Any], components: Sequence[Mapping[str, Any]
         details = details_of(c)
         team = component == "team_result" and bool(details)
         observed = _team_text(gt, details, locale) if team else _unit_text(gt, component, c, locale)
+        notes_on_visits = appeal_notes(gt, details) if component in APPEALED_COMPONENTS else []
+        if notes_on_visits:
+            observed += " (" + "; ".join(notes_on_visits) + ")"
         measures = "".join(", " + m for m in _measures(gt, component, c, locale))
         minimum = _minimum_text(gt, c, locale)
         if status == "included" and component in printed:

@@ -19,8 +19,11 @@ import pytest
 from service_quality.paths import DBT_PROJECT_DIR
 from service_quality.warehouse.connection import WarehouseDsn
 
-#: The seeds the service-quality models read (the attestation seeds belong to the attestation suite).
+#: The seeds the service-quality models read (the other attestation seeds belong to the attestation
+#: suite). attestation_thresholds holds the appeal window and decision deadline (methodology 1.1, §8),
+#: which every audit measure depends on through the appeals.
 SERVICE_QUALITY_SEED_FILES = {
+    "attestation_thresholds.csv",
     "audit_checklist.csv",
     "audit_sections.csv",
     "_audit__seeds.yml",
@@ -45,6 +48,12 @@ product_knowledge,Product knowledge,0.5
 """
 
 
+def write_test_checklist(project: Path) -> None:
+    """Replace the checklist seeds of a dbt project copy with the hand-made ones above."""
+    (project / "seeds" / "audit_checklist.csv").write_text(AUDIT_CHECKLIST, encoding="utf-8")
+    (project / "seeds" / "audit_sections.csv").write_text(AUDIT_SECTIONS, encoding="utf-8")
+
+
 @pytest.fixture(scope="session")
 def dbt_project_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The dbt project without build output and attestation models, with the test checklist."""
@@ -57,8 +66,16 @@ def dbt_project_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for seed_file in (target / "seeds").iterdir():
         if seed_file.name not in SERVICE_QUALITY_SEED_FILES:
             seed_file.unlink()
-    (target / "seeds" / "audit_checklist.csv").write_text(AUDIT_CHECKLIST, encoding="utf-8")
-    (target / "seeds" / "audit_sections.csv").write_text(AUDIT_SECTIONS, encoding="utf-8")
+    write_test_checklist(target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def full_dbt_project_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The whole dbt project, attestation included, with the test checklist (for the appeals' effects)."""
+    target = tmp_path_factory.mktemp("dbt_full") / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, target, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    write_test_checklist(target)
     return target
 
 

@@ -170,3 +170,59 @@ def test_a_short_tenure_says_the_days_and_the_minimum():
     assert explain(card, [], "en").lines == ["Not attested: 30 assigned days, fewer than the minimum of 45."]
     assert explain(card, [], "ru").lines == ["Не аттестован(а): 30 дней работы в периоде, меньше минимума 45."]
     assert explain({**card, "min_assigned_days": None}, [], "en").lines == ["Not attested: too few assigned days."]
+
+
+def _appeal_notes_unit_test() -> dict:
+    """The dbt unit test that fixes the SQL's English lines with appeal notes (components model)."""
+    import yaml
+
+    from service_quality.paths import DBT_PROJECT_DIR
+
+    path = DBT_PROJECT_DIR / "models" / "marts" / "attestation" / "_attestation__unit_tests.yml"
+    tests = yaml.safe_load(path.read_text(encoding="utf-8"))["unit_tests"]
+    return next(t for t in tests if t["name"] == "components_appeal_notes_in_lines")
+
+
+def test_appeal_notes_print_as_the_components_model_prints_them():
+    """The renderer's English lines equal the lines the dbt unit test expects from SQL, note for note."""
+    import json
+
+    test = _appeal_notes_unit_test()
+    given = {g["input"]: g["rows"] for g in test["given"]}
+    weights = {r["component"]: Decimal(str(r["base_weight"])) for r in given["ref('attestation_weights')"]}
+    comps = []
+    for name in ("service_audit", "product_knowledge"):
+        (row,) = given[f"ref('int_attestation_{name}')"]
+        included = row["meets_minimum"]
+        comps.append(
+            {
+                **component(name, str(row["points"]) if included else None, str(weights[name])),
+                "status": "included" if included else "insufficient_data",
+                "n_observations": Decimal(str(row["n_observations"])),
+                "min_observations": Decimal(str(row["min_observations"])),
+                "raw_value": Decimal(str(row["raw_value"])),
+                "shrunk_value": Decimal(str(row["shrunk_value"])),
+                "details": json.loads(row["details"]),
+            }
+        )
+    expected = {r["component"]: r["explanation_line"] for r in test["expect"]["rows"]}
+    rendered = {line.component: line.text for line in explain(attested("90.0", "A"), comps, "en").components}
+    assert rendered["service_audit"] == expected["service_audit"]
+    assert rendered["product_knowledge"] == expected["product_knowledge"]
+    assert "appeal pending on V3/N01" in rendered["service_audit"]  # §8: an open appeal says so
+
+    ru = {line.component: line.text for line in explain(attested("90.0", "A"), comps, "ru").components}
+    assert ru["service_audit"].startswith(
+        "Тайный покупатель: 4 визита (апелляция по V1/G02: результат отменён, нет → да; "
+        "апелляция по V2: результат отменён, визит передан сотруднику E5; апелляция по V3/N01 на рассмотрении; "
+        "апелляция по V4: результат оставлен в силе; "
+        "апелляция по V5: результат отменён, визит ни за кем не закреплён; апелляция по V6/G01: результат отменён)"
+    ), ru["service_audit"]
+    assert "апелляция по P4/K02: результат отменён, — → 4" in ru["product_knowledge"], ru["product_knowledge"]
+
+
+def test_a_component_without_appeals_prints_no_note():
+    comps = [component("service_audit", "91", "0.25")]
+    comps[0]["details"] = None
+    line = explain(attested("91.0", "A"), comps, "en").lines[0]
+    assert line == "Mystery shopping: 4 visits (minimum 3), mean 91.0 %, adjusted 91.0 → 91.0 pts × 1 = 91.00"

@@ -171,8 +171,9 @@ printed as (
     from floored
 ),
 
--- The explanation line as the renderer prints it for `en` (explain.explain): the count, the
--- component's own measures, then points × weight = the printed part, or why it is left out.
+-- The explanation line as the renderer prints it for `en` (explain.explain): the count (with the
+-- appeals on the counted visits, §8), the component's own measures, then points × weight = the printed
+-- part, or why it is left out.
 worded as (
     select
         *,
@@ -210,11 +211,15 @@ worded as (
                             || ', not counted)'
                     end
             when component = 'service_audit'
-                then {{ attestation_count_en('n_observations', 'visit', 'visits') }}
+                then
+                    {{ attestation_count_en('n_observations', 'visit', 'visits') }}
+                    || {{ attestation_appeal_notes_en('details') }}
             when component = 'customer_feedback'
                 then {{ attestation_count_en('n_observations', 'response', 'responses') }}
             when component = 'product_knowledge'
-                then {{ attestation_count_en('n_observations', 'test', 'tests') }}
+                then
+                    {{ attestation_count_en('n_observations', 'test', 'tests') }}
+                    || {{ attestation_appeal_notes_en('details') }}
             when component = 'sales_productivity'
                 then {{ attestation_count_en('n_observations', 'hour', 'hours') }}
             when component = 'team_result'

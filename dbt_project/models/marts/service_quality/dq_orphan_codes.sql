@@ -92,10 +92,59 @@ small_orphans as (
     group by small_sources.source, small_sources.code_type, small_sources.code
 ),
 
+-- Appeals (ATTESTATION_METHOD.md §8) on a visit the warehouse does not know (inadmissible,
+-- unknown_visit), and employee codes they name (filer, corrected employee) missing from the roster.
+appeals as (
+    select * from {{ ref('int_appeals_assessed') }}
+),
+
+appeal_codes as (
+    select
+        'visit_id' as code_type,
+        visit_id as code,
+        filed_at as seen_at
+    from appeals
+    where inadmissible_reason = 'unknown_visit'
+    union all
+    select
+        'employee_code' as code_type,
+        filed_by as code,
+        filed_at as seen_at
+    from appeals
+    union all
+    select
+        'employee_code' as code_type,
+        corrected_employee_code as code,
+        filed_at as seen_at
+    from appeals
+    where corrected_employee_code is not null
+),
+
+appeal_orphans as (
+    select
+        'appeals' as source,
+        appeal_codes.code_type,
+        appeal_codes.code,
+        count(*) as row_count,
+        min(appeal_codes.seen_at) as first_seen_at,
+        max(appeal_codes.seen_at) as last_seen_at
+    from appeal_codes
+    left join employees
+        on
+            appeal_codes.code_type = 'employee_code'
+            and appeal_codes.code = employees.employee_code
+    where
+        appeal_codes.code_type = 'visit_id'
+        or employees.employee_code is null
+    group by appeal_codes.code_type, appeal_codes.code
+),
+
 final as (
     select * from indexed_orphans
     union all
     select * from small_orphans
+    union all
+    select * from appeal_orphans
 )
 
 select * from final

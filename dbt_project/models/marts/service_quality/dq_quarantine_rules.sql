@@ -1,5 +1,6 @@
 {% set sources = [
     'stores', 'employees', 'assignments', 'shifts', 'sales', 'traffic', 'surveys', 'audit_visits', 'audit_answers',
+    'appeals',
 ] %}
 
 with quarantined as (
