@@ -641,7 +641,8 @@ def evaluate(world: World, appeals: list[Appeal], latest_arrival: int) -> list[d
                 "reattributed_to": reattributed_to,
                 "decided_at": a.decided_at.isoformat() if a.decided_at is not None else None,
                 "decided_late": (a.decided_at - a.filed_at > DECISION_DUE) if a.decided_at is not None else None,
-                "open_past_due": a.decided_at is None and latest - a.filed_at > DECISION_DUE,
+                # A decision is owed on admissible appeals only (§8), so only they can be past due.
+                "open_past_due": reason is None and a.decided_at is None and latest - a.filed_at > DECISION_DUE,
                 "quarter": (
                     f"{a.visit.local_date.year}-Q{(a.visit.local_date.month - 1) // 3 + 1}"
                     if a.visit is not None

@@ -55,6 +55,31 @@ class AttestedChain:
             return {row["employee_code"]: row for row in csv.DictReader(f)}
 
 
+def screenshot(chromium: Path, page: Path, png: Path, profile: Path, height: int = 1400) -> None:
+    """A PNG of ``page`` as headless Chromium renders it (kept for a person to look at)."""
+    import subprocess
+
+    subprocess.run(
+        [
+            str(chromium),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-dev-shm-usage",
+            "--hide-scrollbars",
+            f"--user-data-dir={profile}",
+            f"--window-size=1000,{height}",
+            f"--screenshot={png}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        timeout=180,
+        check=True,
+    )
+    assert png.stat().st_size > 10_000, png
+
+
 @pytest.fixture(scope="session")
 def attested_chain(databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AttestedChain]:
     from service_quality.contracts import SOURCES
@@ -95,7 +120,7 @@ def attested_chain(databases, tmp_path_factory: pytest.TempPathFactory) -> Itera
     # attestation_thresholds is upstream too: its appeal parameters (methodology 1.1, §8) feed the audit models.
     dbt.build(
         dsn,
-        ["+path:models/marts/attestation"],
+        ["+path:models/marts/attestation", "+fct_appeals"],
         [*ATTESTATION_MODELS, *(seed for seed in ATTESTATION_SEEDS if not seed.endswith("attestation_thresholds.csv"))],
         extra=["--resource-type", "seed", "--resource-type", "model"],
         target_path=target,

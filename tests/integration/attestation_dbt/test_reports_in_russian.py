@@ -9,7 +9,6 @@ in the test's directory (``artifacts/``) for a person to look at.
 from __future__ import annotations
 
 import re
-import subprocess
 from html import unescape
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from service_quality.attestation import periods
 from service_quality.attestation.publish import publish
 from service_quality.bench.reports import render_period
 
-from .conftest import QUARTER, AttestedChain
+from .conftest import QUARTER, AttestedChain, screenshot
 
 pytestmark = pytest.mark.integration
 
@@ -28,28 +27,6 @@ CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 
 def _text(path: Path) -> str:
     return unescape(re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8")))
-
-
-def _screenshot(chromium: Path, page: Path, png: Path, profile: Path, height: int = 1400) -> None:
-    subprocess.run(
-        [
-            str(chromium),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-dev-shm-usage",
-            "--hide-scrollbars",
-            f"--user-data-dir={profile}",
-            f"--window-size=1000,{height}",
-            f"--screenshot={png}",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        timeout=180,
-        check=True,
-    )
-    assert png.stat().st_size > 10_000, png
 
 
 def test_a_russian_quarter_renders_and_reads_in_a_browser(attested_chain: AttestedChain, tmp_path, chromium) -> None:
@@ -79,5 +56,5 @@ def test_a_russian_quarter_renders_and_reads_in_a_browser(attested_chain: Attest
 
     artifacts = tmp_path / "artifacts"
     artifacts.mkdir()
-    _screenshot(chromium, statement, artifacts / "statement-ru.png", tmp_path / "profile")
-    _screenshot(chromium, team, artifacts / "team-ru.png", tmp_path / "profile", height=2000)
+    screenshot(chromium, statement, artifacts / "statement-ru.png", tmp_path / "profile")
+    screenshot(chromium, team, artifacts / "team-ru.png", tmp_path / "profile", height=2000)

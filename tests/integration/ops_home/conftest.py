@@ -25,6 +25,8 @@ DQ_SELECTION = (
     "+dq_ingestion_summary",
     "+dq_quarantine_rules",
     "+dim_stores",
+    "+fct_store_appeal_months",
+    "+fct_appeals",
 )
 
 

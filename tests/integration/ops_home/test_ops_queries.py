@@ -9,6 +9,7 @@ from datetime import timedelta
 import psycopg
 import pytest
 
+from service_quality.attestation import periods as periods_module
 from service_quality.contracts import SOURCES
 from service_quality.ops_home import page, queries
 
@@ -177,6 +178,21 @@ def test_attestation_periods_with_the_pending_one_and_why(ops_chain):
     )
     assert pending["late_paths"] == [r["p"] for r in late_paths]
     assert periods[ops_chain.published_period]["late_paths"] == []
+    # Open appeals past due: the admissible appeals on the period's visits still undecided after 14 days.
+    for label, period in periods.items():
+        (expected_past_due,) = ops_chain.rows(
+            """
+            select count(*) filter (where a.open_past_due) as n
+            from service_quality.fct_appeals as a
+            where a.admissible and a.store_code in (select store_code from service_quality.dim_stores)
+              and a.visit_local_date >= %(start)s and a.visit_local_date < %(end)s
+            """,
+            {
+                "start": periods_module.parse(period["period_type"], label).start,
+                "end": periods_module.parse(period["period_type"], label).end,
+            },
+        )
+        assert period["open_appeals_past_due"] == expected_past_due["n"], label
 
 
 def test_the_page_reads_as_a_role_that_cannot_write_or_see_row_values(ops_chain):

@@ -206,4 +206,6 @@ def test_some_decisions_arrive_after_their_quarter_was_published_and_no_export_a
     latest = datetime.fromisoformat(last_other)
     for t in truth:
         filed = datetime.fromisoformat(t["filed_at"])
-        assert t["open_past_due"] == (t["outcome"] == "open" and latest - filed > timedelta(days=14)), t
+        assert t["open_past_due"] == (
+            t["admissible"] and t["outcome"] == "open" and latest - filed > timedelta(days=14)
+        ), t

@@ -9,7 +9,7 @@ stores as (
 final as (
     select
         appeals.store_code,
-        date_trunc('month', appeals.filed_date)::date as month_start,
+        date_trunc('month', appeals.visit_date)::date as month_start,
         count(*) as filed,
         count(*) filter (where appeals.is_admissible) as admissible,
         count(*) filter (where appeals.outcome = 'upheld') as upheld,
@@ -21,7 +21,7 @@ final as (
     from appeals
     inner join stores
         on appeals.store_code = stores.store_code
-    group by appeals.store_code, date_trunc('month', appeals.filed_date)::date
+    group by appeals.store_code, date_trunc('month', appeals.visit_date)::date
 )
 
 select * from final
