@@ -13,7 +13,7 @@ import gzip
 import io
 import json
 import os
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -214,6 +214,108 @@ def test_late_data_is_marked_by_the_transform_run_and_the_next_run_publishes_a_n
     for label in ("2025-Q2", "2025-Q3", "2025-Q4"):
         line = next(line for line in result.stdout.splitlines() if f"quarter {label} " in line)
         assert "no rows from sales, traffic, shifts, surveys, audit_visits, audit_answers" in line, line
+
+
+def _deliver_decided_appeal(e2e) -> tuple[str, str]:
+    """An admissible answer appeal on a validated first-quarter visit, already decided (overturned), delivered
+    now: after every period was published. Returns the appeal id and the visit id."""
+    with e2e.warehouse.connect() as conn:
+        visit_id, question_code, answer, employee_code, filed_at = conn.execute(
+            """
+            select v.visit_id, a.question_code, a.answer, v.employee_code,
+                   (select min(_arrived_at) from raw.audit_visits as r where r.visit_id = v.visit_id)
+                   + interval '1 day'
+            from intermediate.int_audit_visits_attributed as v
+            join intermediate.int_audit_answers_scored as a using (visit_id)
+            join attestation.latest_scorecards as s on s.employee_code = v.employee_code and s.period_label = '2025-Q1'
+            where v.is_validated and v.visit_date between '2025-01-01' and '2025-03-31'
+              and a.answer_type = 'yes_no' and a.answer in ('yes', 'no')
+              and v.visit_id not in (select visit_id from raw.appeals)
+            order by v.visit_id, a.question_code
+            limit 1
+            """
+        ).fetchone()
+    appeal_id = f"AP-E2E-{visit_id}"
+    corrected = "no" if answer == "yes" else "yes"
+    folder = e2e.landing / "appeals" / "2026" / "01" / "15"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "appeals_decided_after_publication.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            [
+                "appeal_id",
+                "visit_id",
+                "question_code",
+                "filed_at",
+                "filed_by",
+                "category",
+                "reason",
+                "decision",
+                "corrected_answer",
+                "corrected_employee_code",
+                "decided_at",
+                "decided_by",
+            ]
+        )
+        writer.writerow(
+            [
+                appeal_id,
+                visit_id,
+                question_code,
+                filed_at.isoformat(),
+                employee_code,
+                "wrong_answer",
+                "Ответ записан неверно",
+                "overturned",
+                corrected,
+                "",
+                (filed_at + timedelta(days=3)).isoformat(),
+                "QA-1",
+            ]
+        )
+    return appeal_id, visit_id
+
+
+def test_an_appeal_decided_after_publication_revises_only_the_periods_of_its_visit(e2e, first):
+    """ATTESTATION_METHOD.md §8 and §7: a decision delivered after the quarter was published marks the quarter
+    (and the year) of its visit revision_pending from the transform run on; the next attestation run publishes a
+    new revision of exactly those, revising nothing else."""
+    before = _published(e2e.warehouse)
+    assert before and all(p[0] in ("quarter", "year") for p in before)
+    appeal_id, visit_id = _deliver_decided_appeal(e2e)
+
+    # Ingest and transform only: the decision is in the warehouse, the periods of its visit wait for a re-run.
+    result = e2e.run(end=date(2025, 3, 30))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    with e2e.warehouse.connect() as conn:
+        pending = conn.execute(
+            "select period_label from attestation.period_status where status = 'revision_pending' order by 1"
+        ).fetchall()
+        outcome = conn.execute(
+            "select admissible, outcome, effect from service_quality.fct_appeals where appeal_id = %s", [appeal_id]
+        ).fetchone()
+    assert outcome == (True, "overturned", "corrected_answer")
+    assert pending == [("2025",), ("2025-Q1",)]
+
+    result = e2e.run(end=date(2025, 12, 31))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    after = _published(e2e.warehouse)
+    new = sorted(set(after) - set(before))
+    latest = {(p[0], p[1]): p[2] for p in before}
+    assert [(p[0], p[1], p[2]) for p in new] == [
+        ("quarter", "2025-Q1", latest[("quarter", "2025-Q1")] + 1),
+        ("year", "2025", latest[("year", "2025")] + 1),
+    ]
+    with e2e.warehouse.connect() as conn:
+        line = conn.execute(
+            """
+            select explanation_line from attestation.latest_components
+            where period_label = '2025-Q1' and explanation_line like %s
+            """,
+            [f"%{visit_id}%"],
+        ).fetchone()
+    assert line is not None and "overturned" in line[0], "the statement's line names the appealed visit"
 
 
 @full_only
