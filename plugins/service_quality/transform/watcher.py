@@ -10,6 +10,10 @@ stop on their next log line. On the benchmark the producer's build took twice th
 :class:`DbtProducerWatcherOperator` reads stdout on one thread and publishes on another, in order; the
 task ends only when everything read has been published, so a consumer never misses its node's status.
 
+It also records its build in ``ops.dbt_builds`` once dbt succeeded (:mod:`service_quality.transform.builds`):
+with what the warehouse held when it started, an attestation run can tell that the models upstream of
+the attestation marts are current and build only its own.
+
 The same class reports each model the build ran to OpenLineage as a job of its own (Cosmos's watcher
 reports the whole build as one), see :meth:`DbtProducerWatcherOperator.calculate_openlineage_events_completes`.
 """
@@ -66,6 +70,29 @@ class DbtProducerWatcherOperator(cosmos_watcher.DbtProducerWatcherOperator):
         # Cosmos's run_subprocess asks for the callable just before it starts dbt.
         self._publisher = _Publisher(super()._make_parse_callable())
         return self._publisher.put
+
+    def execute(self, context: Any, **kwargs: Any) -> Any:
+        """Cosmos's producer, with the build recorded when it succeeded (a retry is skipped by Cosmos, and
+        a failed build is not recorded: the next attestation run then builds everything it reads)."""
+        from service_quality.transform import builds
+        from service_quality.warehouse.connection import resolve
+
+        ti = context.get("ti")
+        first_try = getattr(ti, "try_number", 1) <= 1
+        dsn = resolve(in_airflow_task=True) if first_try else None
+        start = builds.begin(dsn) if dsn is not None else None
+        result = super().execute(context, **kwargs)
+        if start is not None:
+            builds.record(
+                dsn,
+                start,
+                kind=builds.TRANSFORM,
+                selection=("*",),
+                covers_inputs=True,
+                dag_id=getattr(ti, "dag_id", None),
+                run_id=getattr(ti, "run_id", None),
+            )
+        return result
 
     def run_subprocess(self, command: list[str], env: dict[str, str], cwd: str, **kwargs: Any) -> Any:
         try:
