@@ -23,7 +23,7 @@ from .conftest import AttestedChain
 pytestmark = pytest.mark.integration
 
 #: Models only upstream of the attestation marts: a partial build must never run them.
-UPSTREAM_ONLY = {"stg_sales", "stg_employees", "int_sales_seller_days", "int_audit_visits_scored", "dim_employees"}
+UPSTREAM_ONLY = {"stg_sales", "stg_employees", "int_sales_seller_days", "int_audit_answers_scored", "dim_employees"}
 
 
 @pytest.fixture()
