@@ -291,13 +291,13 @@ def run_pipeline(
 
         periods = closed_periods(start, end)
         progress(f"4/4 attestation: {', '.join(p.label for p in periods) or 'no quarter or year closed in the range'}")
-        # Every period as of the same day: the first run's build serves the others (each its own run and revision).
-        as_of = datetime.now(UTC)
+        # Every run attests as of today (the date of its logical date): the first run's build serves the others,
+        # each still its own DAG run and revision.
         conf = {"full_build": True} if full_attestation_builds else {}
         attestation_started = _warehouse_now(dsn)
         for period in periods:
             dag_id = QUARTERLY_DAG_ID if period.period_type == "quarter" else ANNUAL_DAG_ID
-            run_id = runs.trigger(dag_id, logical_date=as_of, conf={"period": period.label, **conf})
+            run_id = runs.trigger(dag_id, logical_date=datetime.now(UTC), conf={"period": period.label, **conf})
             done += runs.wait([(dag_id, run_id)], label=f"attest {period.label}")
         if periods:
             progress(f"  attestation builds: {_build_kinds(dsn, attestation_started)}")
