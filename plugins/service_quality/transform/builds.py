@@ -163,15 +163,12 @@ def _without_as_of(variables: Mapping[str, Any]) -> dict[str, Any]:
 
 def currency(conn: Any, start: BuildStart, variables: Mapping[str, Any]) -> Currency:
     """Compare the last builds with what the warehouse holds now (``start``: read just now)."""
-    rows = conn.execute(
-        """
-        select build_id, kind, covers_inputs, project_checksum, vars, inputs, finished_at
-        from ops.dbt_builds order by finished_at desc, build_id desc limit 50
-        """
-    ).fetchall()
-    covering = next((r for r in rows if r[2]), None)
+    columns = "build_id, kind, covers_inputs, project_checksum, vars, inputs, finished_at"
+    order = "order by finished_at desc, build_id desc limit 1"
+    covering = conn.execute(f"select {columns} from ops.dbt_builds where covers_inputs {order}").fetchone()
     if covering is None:
         return Currency(False, False, "no build of every model upstream of the attestation marts is recorded")
+    latest = conn.execute(f"select {columns} from ops.dbt_builds {order}").fetchone()
     build_id, kind, _, checksum, built_vars, inputs, finished_at = covering
     when = f"the {kind} build #{build_id} of {finished_at:%Y-%m-%d %H:%M:%S}"
     if checksum != start.project_checksum:
@@ -186,7 +183,6 @@ def currency(conn: Any, start: BuildStart, variables: Mapping[str, Any]) -> Curr
             f"the warehouse's inputs changed since {when} (deliveries up to #{seen} then, #{now} now, "
             f"{inputs.get('deliveries')} then, {start.inputs.get('deliveries')} now)",
         )
-    latest = rows[0]
     same_attestation = (
         latest[1] in (ATTESTATION_FULL, ATTESTATION_ONLY, ATTESTATION_REUSED)
         and latest[3] == start.project_checksum

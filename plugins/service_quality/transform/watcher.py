@@ -20,6 +20,7 @@ reports the whole build as one), see :meth:`DbtProducerWatcherOperator.calculate
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from collections.abc import Callable
@@ -27,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from cosmos.operators import watcher as cosmos_watcher
+
+log = logging.getLogger(__name__)
 
 
 class _Publisher:
@@ -78,20 +81,27 @@ class DbtProducerWatcherOperator(cosmos_watcher.DbtProducerWatcherOperator):
         from service_quality.warehouse.connection import resolve
 
         ti = context.get("ti")
-        first_try = getattr(ti, "try_number", 1) <= 1
-        dsn = resolve(in_airflow_task=True) if first_try else None
-        start = builds.begin(dsn) if dsn is not None else None
+        start = None
+        if getattr(ti, "try_number", 1) <= 1:
+            try:
+                dsn = resolve(in_airflow_task=True)
+                start = builds.begin(dsn)
+            except Exception:  # noqa: BLE001 - the record only saves later work; never hold the build back
+                log.warning("could not read the warehouse's inputs: this build is not recorded", exc_info=True)
         result = super().execute(context, **kwargs)
         if start is not None:
-            builds.record(
-                dsn,
-                start,
-                kind=builds.TRANSFORM,
-                selection=("*",),
-                covers_inputs=True,
-                dag_id=getattr(ti, "dag_id", None),
-                run_id=getattr(ti, "run_id", None),
-            )
+            try:
+                builds.record(
+                    dsn,
+                    start,
+                    kind=builds.TRANSFORM,
+                    selection=("*",),
+                    covers_inputs=True,
+                    dag_id=getattr(ti, "dag_id", None),
+                    run_id=getattr(ti, "run_id", None),
+                )
+            except Exception:  # noqa: BLE001 - unrecorded, the next attestation run builds everything it reads
+                log.warning("could not record this build in ops.dbt_builds", exc_info=True)
         return result
 
     def run_subprocess(self, command: list[str], env: dict[str, str], cwd: str, **kwargs: Any) -> Any:
