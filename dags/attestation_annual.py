@@ -8,8 +8,9 @@ run's data interval, so a backfill or a rerun attests the same year.
 
 1. **plan**: mark published periods that received late data `revision_pending`; attest this run's
    year and every period already pending.
-2. **build**: `dbt build` of the attestation models and everything upstream, tests included (a failed
-   test stops the run: nothing is published).
+2. **build**: `dbt build` of the attestation models, tests included (a failed test stops the run:
+   nothing is published); of everything upstream of them too unless the transform DAG's last build
+   saw every delivery now in the warehouse (`ops.dbt_builds`). Param `full_build` always builds all.
 3. **publish**: a new revision per period when its inputs checksum changed; otherwise the current
    revision stands. Published revisions are never altered.
 4. **render**: HTML reports per store and year (with the quarterly trend), awards and an index.

@@ -48,7 +48,15 @@ def attestation_dag(period_type: str, doc_md: str | None) -> Any:
         max_active_runs=1,
         doc_md=doc_md,
         default_args=default_args(retries=1),
-        params={"period": Param("", type="string", description=spec.period_help)},
+        params={
+            "period": Param("", type="string", description=spec.period_help),
+            "full_build": Param(
+                False,
+                type="boolean",
+                description="build every model upstream of the attestation marts too, even when the transform "
+                "DAG built them from the deliveries now in the warehouse",
+            ),
+        },
         tags=["attestation", "reports"],
     )
     def attestation() -> None:
@@ -62,11 +70,17 @@ def attestation_dag(period_type: str, doc_md: str | None) -> Any:
             )
 
         @task
-        def build(planned: dict) -> dict:
+        def build(planned: dict, params=None, run_id=None, dag=None) -> dict:
             from service_quality.attestation import runs
             from service_quality.warehouse.connection import resolve
 
-            return runs.build(resolve(in_airflow_task=True), planned)
+            return runs.build(
+                resolve(in_airflow_task=True),
+                planned,
+                full_build=bool(params.get("full_build")),
+                dag_id=dag.dag_id,
+                run_id=run_id,
+            )
 
         @publish_task()
         def publish(built: dict, run_id=None, dag=None) -> list[dict]:

@@ -3,7 +3,8 @@
 1. :func:`plan`: mark published periods that received late data ``revision_pending`` and choose what
    to attest: the period that closed before the run's data interval (after the grace period), plus
    every period already ``revision_pending`` ("until the next run").
-2. :func:`build`: build and test the attestation models as of the run's interval end.
+2. :func:`build`: build and test the attestation models as of the run's interval end (with everything
+   upstream of them only when that is not current for the warehouse's deliveries).
 3. :func:`publish_planned`: publish each planned period (a new revision only when its inputs changed).
 4. :func:`render`: render the HTML reports of what was attested, from the published revisions.
 
@@ -67,12 +68,29 @@ def plan(
     }
 
 
-def build(dsn: WarehouseDsn, planned: dict[str, Any]) -> dict[str, Any]:
-    """Build and test the attestation models; the plan comes back with ``inputs_as_of`` added."""
+def build(
+    dsn: WarehouseDsn,
+    planned: dict[str, Any],
+    *,
+    full_build: bool = False,
+    dag_id: str | None = None,
+    run_id: str | None = None,
+) -> dict[str, Any]:
+    """Build and test the attestation models; the plan comes back with ``inputs_as_of`` and the build's scope.
+
+    Only the attestation models are built when the models upstream are current for the warehouse's
+    deliveries (:mod:`service_quality.attestation.build`); ``full_build`` builds the whole selection anyway.
+    """
     from service_quality.attestation.build import build_attestation
 
-    inputs_as_of = build_attestation(dsn, date.fromisoformat(planned["as_of"]))
-    return {**planned, "inputs_as_of": inputs_as_of.isoformat()}
+    done = build_attestation(
+        dsn, date.fromisoformat(planned["as_of"]), full_build=full_build, dag_id=dag_id, run_id=run_id
+    )
+    return {
+        **planned,
+        "inputs_as_of": done.inputs_as_of.isoformat(),
+        "build": {"scope": done.scope, "reason": done.reason, "seconds": round(done.seconds, 1)},
+    }
 
 
 def publish_planned(dsn: WarehouseDsn, built: dict[str, Any], *, run_id: str, dag_id: str) -> list[dict[str, Any]]:

@@ -10,11 +10,14 @@ A month of simulated daily sales deliveries, loaded the way an ingest DAG run lo
   ``like raw.sales including all`` (same types, keys and indexes; lineage columns from defaults), one
   commit per file; timed before and after the validated loads, and averaged, to cancel drift;
 * **pandas.to_sql**: the naive way (``read_csv`` then ``to_sql``) into another such table (context).
+* **peers** (:mod:`service_quality.bench.peers_ingest`): dlt with its defaults (from an environment of its
+  own), and the "GX operator" pattern (``read_csv``, a GX validation of the data frame against the same
+  rules, ``to_sql``), on the same files into the same database.
 
 Also, for context, one daily file alone as its own batch (a daily run) against its bare COPY: the
 fixed cost of a batch (GX run, Data Docs page, bookkeeping) dominates a 4 k-row file.
 
-Target: validated rows/s >= 0.6 x bare COPY rows/s.
+Targets: validated rows/s >= 0.6 x bare COPY rows/s; >= 1.5 x the best peer's rows/s.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ log = logging.getLogger(__name__)
 
 BENCHMARK = "ingest"
 TARGET = ">= 0.6"
+PEER_TARGET = ">= 1.5"
 FIRST_DAY, LAST_DAY = date(2025, 3, 1), date(2025, 3, 31)
 
 _LIKE_RAW = """
@@ -90,6 +94,7 @@ def _truncate(dsn, *tables: str) -> None:
 def run(scale: str) -> list[Measurement]:
     from sqlalchemy import create_engine
 
+    from service_quality.bench import peers_ingest
     from service_quality.contracts import contract
     from service_quality.ingest import landing
     from service_quality.ingest.load import load_file, load_files
@@ -115,6 +120,7 @@ def run(scale: str) -> list[Measurement]:
         with dsn.connect() as conn:
             conn.execute(_LIKE_RAW.format(schema="bench_copy"))
             conn.execute(_LIKE_RAW.format(schema="bench_tosql"))
+            conn.execute(_LIKE_RAW.format(schema="bench_gx"))
             conn.commit()
         engine = create_engine(f"postgresql+psycopg://{dsn.user}@{dsn.host}:{dsn.port}/{dsn.dbname}")
         # Warm-up on a small synthetic file, so no method pays for imports or set-up in its figure.
@@ -139,6 +145,9 @@ def run(scale: str) -> list[Measurement]:
             started = time.perf_counter()
             to_sql_rows = sum(_to_sql(engine, path) for path in paths)
             to_sql_s = time.perf_counter() - started
+            # The peers, on the same files into the same database (their warm-ups untimed).
+            dlt_rows, dlt_s = peers_ingest.dlt_load(dsn, root, warm_root, base)
+            gx_rows, gx_s = peers_ingest.gx_pandas_load(engine, "bench_gx", paths, [warm_path])
             # A daily run: the month's last file alone, as its own batch, into fresh databases.
             with bench_database("sqw_bench_ingest_day") as dsn_day:
                 load_file("sales", warm, dsn_day, settings("warm_day"))
@@ -155,13 +164,19 @@ def run(scale: str) -> list[Measurement]:
     rows_validated = sum(r.rows_loaded + r.rows_quarantined for r in results)
     if rows_validated != copy_rows:
         raise RuntimeError(f"validated load accounted for {rows_validated} rows, bare COPY loaded {copy_rows}")
+    for peer, rows in (("dlt", dlt_rows), ("GX operator", gx_rows)):
+        if rows != copy_rows:
+            raise RuntimeError(f"the {peer} peer loaded {rows} rows, bare COPY {copy_rows}: not the same files")
     copy_s = (copy_before + copy_after) / 2
     rate = {
         "validated": rows_validated / validated_s,
         "validated_no_gx": rows_validated / nogx_s,
         "copy": copy_rows / copy_s,
         "to_sql": to_sql_rows / to_sql_s,
+        "dlt": dlt_rows / dlt_s,
+        "gx_operator": gx_rows / gx_s,
     }
+    best_peer = max(("dlt", "gx_operator"), key=lambda m: rate[m])
     day_rows = day.rows_loaded + day.rows_quarantined
     detail = {
         "files": len(deliveries),
@@ -175,6 +190,8 @@ def run(scale: str) -> list[Measurement]:
             "copy_before": round(copy_before, 2),
             "copy_after": round(copy_after, 2),
             "to_sql": round(to_sql_s, 2),
+            "dlt": round(dlt_s, 2),
+            "gx_operator": round(gx_s, 2),
         },
         "rows_per_s": {m: round(r) for m, r in rate.items()},
         "one_day": {"rows": day_rows, "validated_s": round(day_s, 3), "copy_s": round(day_copy_s, 3)},
@@ -182,7 +199,7 @@ def run(scale: str) -> list[Measurement]:
     note = (
         f"{len(deliveries)} daily sales files ({FIRST_DAY:%b %Y}), {copy_rows:,} rows, as one batch: validated "
         f"{validated_s:.1f} s, without GX {nogx_s:.1f} s, bare COPY {copy_before:.1f} / {copy_after:.1f} s "
-        f"(before / after), to_sql {to_sql_s:.1f} s"
+        f"(before / after), to_sql {to_sql_s:.1f} s, dlt {dlt_s:.1f} s, GX operator {gx_s:.1f} s"
     )
     return [
         measure(BENCHMARK, "validated_vs_copy", rate["validated"] / rate["copy"], "x", scale, TARGET, note, detail),
@@ -213,7 +230,38 @@ def run(scale: str) -> list[Measurement]:
             None,
             f"a daily run: one {day_rows:,}-row file as its own batch: validated {day_s:.2f} s, COPY {day_copy_s:.3f} s",
         ),
+        measure(
+            BENCHMARK,
+            "validated_vs_best_peer",
+            rate["validated"] / rate[best_peer],
+            "x",
+            scale,
+            PEER_TARGET,
+            f"best peer: {best_peer} ({rate[best_peer]:,.0f} rows/s, no quarantine) vs the project's validated, "
+            f"quarantining load ({rate['validated']:,.0f} rows/s)",
+        ),
+        measure(
+            BENCHMARK,
+            "validated_vs_dlt",
+            rate["validated"] / rate["dlt"],
+            "x",
+            scale,
+            None,
+            f"dlt {peers_ingest.DLT_REQUIREMENTS[0]} with its defaults (filesystem | read_csv -> postgres): "
+            f"{dlt_s:.1f} s, from its own environment",
+        ),
+        measure(
+            BENCHMARK,
+            "validated_vs_gx_operator",
+            rate["validated"] / rate["gx_operator"],
+            "x",
+            scale,
+            None,
+            f"read_csv, one GX pandas validation of the contract's rules, to_sql: {gx_s:.1f} s",
+        ),
         measure(BENCHMARK, "validated_rows_per_s", rate["validated"], "rows/s", scale),
+        measure(BENCHMARK, "dlt_rows_per_s", rate["dlt"], "rows/s", scale),
+        measure(BENCHMARK, "gx_operator_rows_per_s", rate["gx_operator"], "rows/s", scale),
         measure(BENCHMARK, "validated_no_gx_rows_per_s", rate["validated_no_gx"], "rows/s", scale),
         measure(BENCHMARK, "copy_rows_per_s", rate["copy"], "rows/s", scale),
         measure(BENCHMARK, "to_sql_rows_per_s", rate["to_sql"], "rows/s", scale),

@@ -59,7 +59,8 @@ def run(scale: str) -> list[Measurement]:
         loaded = ingest(dsn, landing, base, gx=False)
         setup_s = dbt_build(dsn, base / "target", setup=True)
         started = time.perf_counter()
-        inputs_as_of = build_attestation(dsn, HISTORY_END)
+        # the whole selection, as the figure has always been: this bench's warehouse records no transform build
+        inputs_as_of = build_attestation(dsn, HISTORY_END, full_build=True).inputs_as_of
         build_s = time.perf_counter() - started
         started = time.perf_counter()
         with dsn.connect() as conn:

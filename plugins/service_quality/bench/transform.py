@@ -10,6 +10,11 @@ the timed DAG run is the second one, whose producer reuses the parse state Cosmo
 duration is ``dag_run.end_date - start_date`` from Airflow's metadata; the bare figure is the mean of the
 two builds around the runs (same data, same warehouse, same run). Target: ratio <= 1.25.
 
+Between the same two bare builds, the peers (:mod:`service_quality.bench.peers_transform`) run the same
+project the stock ways: Cosmos LOCAL, Cosmos WATCHER with Cosmos's defaults, one ``dbt build`` task. Each
+is reported as its DAG run ÷ the bare build, beside the project's; target: the project's ratio <= 0.8 ×
+the stock watcher's.
+
 The comparison only means something when both sides did the same work, so the benchmark stops with an
 error when a bare build has a failing test (the DAG run would fail on it) or when the DAG run does not
 succeed; the measured run has no retries (``SQW_DAG_RETRIES=0``), so a failure cannot hide a retry
@@ -33,6 +38,7 @@ log = logging.getLogger(__name__)
 
 BENCHMARK = "transform"
 TARGET = "<= 1.25"
+PEER_TARGET = "<= 0.8"
 DAG_ID = "transform"
 HISTORY_END = date(2025, 1, 31)
 
@@ -81,6 +87,7 @@ def _children_cpu() -> float:
 
 
 def run(scale: str) -> list[Measurement]:
+    from service_quality.bench import peers_transform
     from service_quality.transform.cosmos import generate_manifest
 
     sim = simulated(scale)
@@ -107,6 +114,7 @@ def run(scale: str) -> list[Measurement]:
         bare_cpu = _children_cpu() - cpu_started
         _require_passing_builds("before the DAG run")
         first_run, dag_run = run_dags([DAG_ID, DAG_ID], env)
+        peer_runs = run_dags(peers_transform.dag_ids(), peers_transform.peer_env(env, base / "peer_dags"))
         after = dbt_build(dsn, base / "target", project=project)
         _require_passing_builds("after the DAG run")
     dag_seconds = dag_run["seconds"]
@@ -158,6 +166,7 @@ def run(scale: str) -> list[Measurement]:
         ),
         measure(BENCHMARK, "bare_dbt_build_s", bare, "s", scale, None, "mean of the builds before and after"),
     ]
+    records += _peer_records(scale, peer_runs, bare, dag_seconds / bare)
     if "producer_dbt_build_s" in split:
         records.append(
             measure(
@@ -168,6 +177,47 @@ def run(scale: str) -> list[Measurement]:
                 scale,
                 None,
                 "the watcher producer task (the DAG run's one dbt build), start to end",
+            )
+        )
+    return records
+
+
+def _peer_records(scale: str, peer_runs: list[dict], bare: float, project_ratio: float) -> list[Measurement]:
+    """Each peer's last run ÷ the bare build, and the project's ratio ÷ the stock watcher's."""
+    last = {run["dag_id"]: run for run in peer_runs}
+    records = []
+    ratios = {}
+    for dag_id, run in last.items():
+        name = dag_id.removeprefix("transform_peer_")
+        seconds = run["seconds"] or 0.0
+        ratios[name] = seconds / bare
+        failed = {k: v for k, v in run["tasks"].items() if k not in ("success",)} if run["state"] != "success" else {}
+        note = f"{name}: DAG run {seconds:.1f} s ({len(run['task_times'])} tasks), {run['state']}"
+        if failed:
+            note += f"; task states {failed}"
+        records.append(
+            measure(
+                BENCHMARK,
+                f"peer_{name}_vs_dbt_build",
+                ratios[name],
+                "x",
+                scale,
+                None,
+                note,
+                {"runs_s": [r["seconds"] for r in peer_runs if r["dag_id"] == dag_id], "state": run["state"]},
+            )
+        )
+    if "watcher" in ratios and ratios["watcher"] > 0:
+        records.append(
+            measure(
+                BENCHMARK,
+                "dag_run_vs_stock_watcher",
+                project_ratio / ratios["watcher"],
+                "x",
+                scale,
+                PEER_TARGET,
+                f"the project's DAG run {project_ratio:.2f} x the bare build vs stock Cosmos WATCHER "
+                f"{ratios['watcher']:.2f} x",
             )
         )
     return records

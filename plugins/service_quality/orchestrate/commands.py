@@ -85,6 +85,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--to", dest="end", required=True, type=date.fromisoformat, help="last day of the range (YYYY-MM-DD)"
     )
     parser.add_argument("--skip-docs", action="store_true", help="do not regenerate the dbt docs at the end")
+    parser.add_argument(
+        "--full-attestation-builds",
+        action="store_true",
+        help="every attestation run builds all the models upstream of the attestation marts too, even when the "
+        "transform DAG has just built them from the same deliveries (the slower, older way; for comparisons)",
+    )
 
 
 def generate_dbt_docs(dsn) -> object:
@@ -96,7 +102,15 @@ def generate_dbt_docs(dsn) -> object:
     return DBT_DOCS_DIR
 
 
-def execute(landing: Path, start: date, end: date, *, skip_docs: bool = False, command: str = "sqw run") -> int:
+def execute(
+    landing: Path,
+    start: date,
+    end: date,
+    *,
+    skip_docs: bool = False,
+    command: str = "sqw run",
+    full_attestation_builds: bool = False,
+) -> int:
     """Run the pipeline and print its summary; 0 on success, 1 when a DAG run failed, 128 + n on signal n."""
     from service_quality.orchestrate.pipeline import print_error
 
@@ -110,13 +124,22 @@ def execute(landing: Path, start: date, end: date, *, skip_docs: bool = False, c
 
     with interruptible():
         try:
-            return _execute(landing, start, end, skip_docs=skip_docs, progress=progress)
+            return _execute(
+                landing,
+                start,
+                end,
+                skip_docs=skip_docs,
+                progress=progress,
+                full_attestation_builds=full_attestation_builds,
+            )
         except Interrupted as stop:
             print_error(interrupted_message(stop, command, step[0], KEPT))
             return stop.exit_code
 
 
-def _execute(landing: Path, start: date, end: date, *, skip_docs: bool, progress) -> int:
+def _execute(
+    landing: Path, start: date, end: date, *, skip_docs: bool, progress, full_attestation_builds: bool = False
+) -> int:
     from service_quality.orchestrate import run_summary
     from service_quality.orchestrate.dagruns import DagRunFailed
     from service_quality.orchestrate.pipeline import print_error, run_pipeline
@@ -126,7 +149,7 @@ def _execute(landing: Path, start: date, end: date, *, skip_docs: bool, progress
         return 2
 
     try:
-        outcome = run_pipeline(landing, start, end, progress=progress)
+        outcome = run_pipeline(landing, start, end, progress=progress, full_attestation_builds=full_attestation_builds)
     except DagRunFailed as failure:
         print_error(f"\nFAILED: {failure}")
         print_error(
@@ -149,4 +172,10 @@ def _execute(landing: Path, start: date, end: date, *, skip_docs: bool, progress
 
 
 def run(args: argparse.Namespace) -> int:
-    return execute(args.landing, args.start, args.end, skip_docs=args.skip_docs)
+    return execute(
+        args.landing,
+        args.start,
+        args.end,
+        skip_docs=args.skip_docs,
+        full_attestation_builds=args.full_attestation_builds,
+    )

@@ -10,12 +10,17 @@ stop on their next log line. On the benchmark the producer's build took twice th
 :class:`DbtProducerWatcherOperator` reads stdout on one thread and publishes on another, in order; the
 task ends only when everything read has been published, so a consumer never misses its node's status.
 
+It also records its build in ``ops.dbt_builds`` once dbt succeeded (:mod:`service_quality.transform.builds`):
+with what the warehouse held when it started, an attestation run can tell that the models upstream of
+the attestation marts are current and build only its own.
+
 The same class reports each model the build ran to OpenLineage as a job of its own (Cosmos's watcher
 reports the whole build as one), see :meth:`DbtProducerWatcherOperator.calculate_openlineage_events_completes`.
 """
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from collections.abc import Callable
@@ -23,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from cosmos.operators import watcher as cosmos_watcher
+
+log = logging.getLogger(__name__)
 
 
 class _Publisher:
@@ -66,6 +73,36 @@ class DbtProducerWatcherOperator(cosmos_watcher.DbtProducerWatcherOperator):
         # Cosmos's run_subprocess asks for the callable just before it starts dbt.
         self._publisher = _Publisher(super()._make_parse_callable())
         return self._publisher.put
+
+    def execute(self, context: Any, **kwargs: Any) -> Any:
+        """Cosmos's producer, with the build recorded when it succeeded (a retry is skipped by Cosmos, and
+        a failed build is not recorded: the next attestation run then builds everything it reads)."""
+        from service_quality.transform import builds
+        from service_quality.warehouse.connection import resolve
+
+        ti = context.get("ti")
+        start = None
+        if getattr(ti, "try_number", 1) <= 1:
+            try:
+                dsn = resolve(in_airflow_task=True)
+                start = builds.begin(dsn)
+            except Exception:  # noqa: BLE001 - the record only saves later work; never hold the build back
+                log.warning("could not read the warehouse's inputs: this build is not recorded", exc_info=True)
+        result = super().execute(context, **kwargs)
+        if start is not None:
+            try:
+                builds.record(
+                    dsn,
+                    start,
+                    kind=builds.TRANSFORM,
+                    selection=("*",),
+                    covers_inputs=True,
+                    dag_id=getattr(ti, "dag_id", None),
+                    run_id=getattr(ti, "run_id", None),
+                )
+            except Exception:  # noqa: BLE001 - unrecorded, the next attestation run builds everything it reads
+                log.warning("could not record this build in ops.dbt_builds", exc_info=True)
+        return result
 
     def run_subprocess(self, command: list[str], env: dict[str, str], cwd: str, **kwargs: Any) -> Any:
         try:
