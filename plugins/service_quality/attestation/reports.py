@@ -295,9 +295,13 @@ def store_themes(conn: psycopg.Connection, period: Any, locale: str = "en") -> d
 
 
 def load_period(
-    conn: psycopg.Connection, revision: Revision, locale: str = "en"
+    conn: psycopg.Connection, revision: Revision, locale: str = "en", *, index_only: bool = False
 ) -> tuple[list[StorePage], list[dict[str, Any]], PeriodAppeals]:
-    """The store pages, the awards and the appeals of one published period (its latest revision), in ``locale``."""
+    """The store pages, the awards and the appeals of one published period (its latest revision), in ``locale``.
+
+    ``index_only``: what the HR index shows of a period whose pages are not rendered now (names, grades,
+    themes, appeal figures), without the cards' explanations and charts, which only its own pages print.
+    """
     gt = translations(locale)
     period = revision.period
     key = [period.period_type, period.label]
@@ -306,10 +310,14 @@ def load_period(
         "select * from attestation.latest_scorecards where period_type = %s and period_label = %s",
         key,
     )
-    components = _rows(
-        conn,
-        "select * from attestation.latest_components where period_type = %s and period_label = %s",
-        key,
+    components = (
+        []
+        if index_only
+        else _rows(
+            conn,
+            "select * from attestation.latest_components where period_type = %s and period_label = %s",
+            key,
+        )
     )
     awards = _rows(
         conn,
@@ -335,6 +343,13 @@ def load_period(
     for row in scorecards:
         code = row.get("store_code") or "unknown"
         page = stores.setdefault(code, StorePage(code, names.get(code), row.get("region")))
+        if index_only:
+            page.cards.append(
+                EmployeeCard(
+                    row=row, components=[], explanation=explain.Explanation([], None, []), bars_svg="", trend_svg=""
+                )
+            )
+            continue
         comps = sorted(by_employee.get(row["employee_code"], []), key=_component_sort_key)
         for c in comps:
             c["label"] = gt.gettext(COMPONENT_LABELS.get(c["component"], c.get("component_label") or c["component"]))
@@ -472,7 +487,8 @@ def render_reports(
     pages: list[Path] = []
     overview = []
     for rev in revisions:
-        stores, awards, appeals = load_period(conn, rev, locale)
+        selected = wanted is None or (rev.period.period_type, rev.period.label) in wanted
+        stores, awards, appeals = load_period(conn, rev, locale, index_only=not selected)
         attested = [c for s in stores for c in s.cards if c.row.get("status") == "attested"]
         counts = Counter(c.row.get("grade") for c in attested)
         overview.append(
@@ -488,7 +504,7 @@ def render_reports(
                 "appeals": appeals,
             }
         )
-        if wanted is not None and (rev.period.period_type, rev.period.label) not in wanted:
+        if not selected:
             continue
         folder = out_dir / _safe(rev.period.label)
         common = {"rev": rev, "period": rev.period, "stores": stores, "root": ".."}

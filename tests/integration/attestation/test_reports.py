@@ -55,6 +55,15 @@ def test_one_page_per_store_and_period_plus_awards_and_index(published, tmp_path
     assert index.count("5 staff statements") == 3
 
 
+def test_rendering_one_period_writes_the_same_index_as_rendering_all(published, tmp_path):
+    """The index of a run that renders one period reads the others only as far as the index shows them."""
+    with published.connect() as conn:
+        render_reports(conn, tmp_path / "all")
+        render_reports(conn, tmp_path / "one", periods=[Q2])
+    assert (tmp_path / "one" / "index.html").read_bytes() == (tmp_path / "all" / "index.html").read_bytes()
+    assert sorted(p.name for p in (tmp_path / "one").iterdir()) == ["2025-Q2", "index.html"]
+
+
 def test_store_page_shows_the_team_and_a_card_per_employee(published, tmp_path):
     with published.connect() as conn:
         render_reports(conn, tmp_path, [Q1])
