@@ -24,7 +24,13 @@ log = logging.getLogger(__name__)
 BENCHMARK = "ops_page"
 TARGET = "< 1"
 LOADS = 20
-MARTS = ("+dq_orphan_codes", "+dq_overlapping_assignments", "+dq_ingestion_summary", "+dim_stores")
+MARTS = (
+    "+dq_orphan_codes",
+    "+dq_overlapping_assignments",
+    "+dq_ingestion_summary",
+    "+dim_stores",
+    "+fct_store_appeal_months",
+)
 
 
 def _record_periods(dsn) -> None:
