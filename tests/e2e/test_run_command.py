@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from service_quality.contracts import contract
 from service_quality.transform.cosmos import RAW_SOURCES
 
 #: The whole pipeline through Airflow: about 6 minutes on 2 cores for the first run, and as much again for
@@ -244,40 +245,23 @@ def _deliver_decided_appeal(e2e) -> tuple[str, str]:
     folder = e2e.landing / "appeals" / "2026" / "01" / "15"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "appeals_decided_after_publication.csv"
+    row = {
+        "appeal_id": appeal_id,
+        "visit_id": visit_id,
+        "question_code": question_code,
+        "filed_at": filed_at.isoformat(),
+        "filed_by": employee_code,
+        "category": "wrong_answer",
+        "reason": "Ответ записан неверно",
+        "decision": "overturned",
+        "corrected_answer": corrected,
+        "decided_at": (filed_at + timedelta(days=3)).isoformat(),
+        "decided_by": "QA-1",
+    }
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(
-            [
-                "appeal_id",
-                "visit_id",
-                "question_code",
-                "filed_at",
-                "filed_by",
-                "category",
-                "reason",
-                "decision",
-                "corrected_answer",
-                "corrected_employee_code",
-                "decided_at",
-                "decided_by",
-            ]
-        )
-        writer.writerow(
-            [
-                appeal_id,
-                visit_id,
-                question_code,
-                filed_at.isoformat(),
-                employee_code,
-                "wrong_answer",
-                "Ответ записан неверно",
-                "overturned",
-                corrected,
-                "",
-                (filed_at + timedelta(days=3)).isoformat(),
-                "QA-1",
-            ]
-        )
+        writer = csv.DictWriter(handle, fieldnames=contract("appeals").names, restval="")
+        writer.writeheader()
+        writer.writerow(row)
     return appeal_id, visit_id
 
 
